@@ -1,0 +1,65 @@
+# The two commands: `make demo` (sandbox up, then the presenter's Kafka act, sandbox left running)
+# and `make test` (everything, then the HTML report; stops what it started).
+SHELL := /bin/bash
+VENV ?= /opt/agility/venv
+PY := $(VENV)/bin/python
+AGILITY := $(PY) -m agility.cli
+NODE_PREFIX ?= /var/cache/agility/node
+ALLURE := $(NODE_PREFIX)/node_modules/.bin/allure
+ALLURE_VERSION := 3.18.0
+TOPOLOGY ?= small
+
+.PHONY: setup python apt fetch lint unit demo test report up down status clean
+
+# Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools.
+apt:
+	@need=""; for pair in python3:python3-venv mvn:maven ssh-keygen:openssh-client curl:curl npm:npm; do \
+	  cmd=$${pair%%:*}; pkg=$${pair#*:}; command -v $$cmd >/dev/null || need="$$need $$pkg"; done; \
+	  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need="$$need python3-venv"; \
+	  if [ -n "$$need" ]; then echo "installing Debian packages:$$need"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; fi
+
+python: apt
+	@test -x $(PY) || { echo "creating $(VENV)"; /usr/bin/python3 -m venv $(VENV); }
+	@stamp=$(VENV)/.requirements-$$(sha256sum requirements.txt | cut -c1-12); \
+	  if [ ! -f $$stamp ]; then echo "installing Python packages (pinned in requirements.txt)"; \
+	    $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install --progress-bar on -r requirements.txt && touch $$stamp; fi
+	@# a copy of the package for the cluster nodes' users, who cannot read every checkout
+	@$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall . >/dev/null
+
+$(ALLURE):
+	@echo "installing the Allure report command line (npm allure@$(ALLURE_VERSION))"
+	@mkdir -p $(NODE_PREFIX) && npm install --no-audit --no-fund --prefix $(NODE_PREFIX) allure@$(ALLURE_VERSION)
+
+setup: python $(ALLURE)
+
+fetch: setup
+	@$(AGILITY) sandbox fetch
+
+lint: python
+	@$(PY) -m ruff check agility steps fixtures tests bench conftest.py
+
+up: fetch
+	@$(AGILITY) sandbox up --topology $(TOPOLOGY)
+
+down:
+	@$(AGILITY) sandbox down
+
+status:
+	@$(AGILITY) sandbox status
+
+demo: up
+	@$(PY) -m pytest -k kafka --verbose --keep-sandbox; status=$$?; \
+	  if [ $$status -eq 5 ]; then $(PY) -m pytest -m sandbox --verbose --keep-sandbox; status=$$?; fi; \
+	  echo "the sandbox is still running for the next acts (make down stops it)"; exit $$status
+
+test: fetch lint
+	@$(PY) -m pytest --verbose; status=$$?; $(MAKE) --no-print-directory report; exit $$status
+
+report: $(ALLURE)
+	@rm -rf reports/allure-report
+	@$(ALLURE) generate reports/allure-results -o reports/allure-report >/dev/null && \
+	  echo "report: reports/allure-report/index.html" || echo "the Allure report could not be generated"
+
+clean:
+	rm -rf reports/allure-results reports/allure-report .pytest_cache

@@ -1,0 +1,171 @@
+"""Profiles: one YAML file per target cluster, validated on load. Code above the sandbox (steps,
+jobs, CLI) sees only a Profile: the bastion, endpoints inside the cluster, credentials by reference.
+
+`sandbox` is the default profile; `agility sandbox up` writes it. Other profiles live in
+`profiles/<name>.yaml` (or the folder named by AGILITY_PROFILES).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from agility.errors import ConfigError
+from agility.paths import REPO_DIR, STATE_DIR
+
+PROFILES_DIR = Path(os.environ.get("AGILITY_PROFILES", REPO_DIR / "profiles"))
+SANDBOX_PROFILE = STATE_DIR / "sandbox" / "shared" / "profile.yaml"
+DEFAULT_PROFILE = "sandbox"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential by reference: an environment variable or a key in a (root-only) YAML file."""
+
+    env: str | None = None
+    file: str | None = None
+    key: str | None = None
+
+    def reveal(self) -> str:
+        if self.env:
+            if self.env not in os.environ:
+                raise ConfigError(f"the environment variable {self.env} (a credential) is not set")
+            return os.environ[self.env]
+        try:
+            values = yaml.safe_load(Path(self.file).read_text()) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"the credentials file {self.file} does not exist") from None
+        if self.key not in values:
+            raise ConfigError(f"the credentials file {self.file} has no key '{self.key}'")
+        return str(values[self.key])
+
+    def __repr__(self) -> str:  # never print a value
+        return f"Secret(env={self.env!r})" if self.env else f"Secret(file={self.file!r}, key={self.key!r})"
+
+
+@dataclass(frozen=True)
+class Account:
+    user: str
+    password: Secret
+
+
+@dataclass(frozen=True)
+class Bastion:
+    host: str
+    port: int
+    user: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    bastion: Bastion
+    edge: str  # the node that carries the client tools
+    nodes: dict[str, str]  # node name → address inside the cluster
+    kafka: dict
+    cassandra: dict
+    mysql: dict
+    hdfs: dict
+    spark: dict
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def node_address(self, name: str) -> str:
+        if name not in self.nodes:
+            raise ConfigError(f"profile {self.name}: no node '{name}'; nodes: {', '.join(self.nodes)}")
+        return self.nodes[name]
+
+    def account(self, service: str, role: str = "admin") -> Account:
+        section = getattr(self, service)
+        accounts = section.get("accounts", {})
+        if role not in accounts:
+            raise ConfigError(f"profile {self.name}: {service} has no account '{role}'; it has: {', '.join(accounts)}")
+        return accounts[role]
+
+
+def available() -> list[str]:
+    names = {path.stem for path in PROFILES_DIR.glob("*.yaml")}
+    names.add(DEFAULT_PROFILE)
+    return sorted(names)
+
+
+def load(name: str | None = None) -> Profile:
+    name = name or os.environ.get("AGILITY_PROFILE") or DEFAULT_PROFILE
+    if name == DEFAULT_PROFILE:
+        path = SANDBOX_PROFILE
+        if not path.exists():
+            raise ConfigError("the sandbox profile does not exist yet: the sandbox is not up (run `agility sandbox up`)")
+    else:
+        path = Path(name) if name.endswith(".yaml") else PROFILES_DIR / f"{name}.yaml"
+        if not path.exists():
+            raise ConfigError(f"unknown profile '{name}'; valid profiles: {', '.join(available())}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"profile {path}: not valid YAML: {error}") from None
+    return parse(data, source=str(path))
+
+
+def parse(data: dict, source: str = "profile") -> Profile:
+    def fail(message: str):
+        raise ConfigError(f"{source}: {message}")
+
+    if not isinstance(data, dict):
+        fail("must be a mapping")
+    required = ("name", "bastion", "edge", "nodes", "kafka", "cassandra", "mysql", "hdfs", "spark")
+    missing = [key for key in required if key not in data]
+    if missing:
+        fail(f"missing keys: {', '.join(missing)}")
+    bastion = data["bastion"] or {}
+    for key in ("host", "user", "key"):
+        if not bastion.get(key):
+            fail(f"bastion.{key} is required")
+    nodes = data["nodes"]
+    if not isinstance(nodes, dict) or not nodes:
+        fail("nodes must map node names to addresses")
+    if data["edge"] not in nodes:
+        fail(f"edge '{data['edge']}' is not one of the nodes {sorted(nodes)}")
+    sections = {}
+    for service, endpoint_keys in ENDPOINTS.items():
+        section = dict(data[service] or {})
+        for key in endpoint_keys:
+            if key not in section:
+                fail(f"{service}.{key} is required")
+        section["accounts"] = {
+            role: _account(spec, f"{source}: {service}.accounts.{role}") for role, spec in (section.get("accounts") or {}).items()
+        }
+        sections[service] = section
+    return Profile(
+        name=data["name"], description=data.get("description", ""),
+        bastion=Bastion(bastion["host"], int(bastion.get("port", 22)), bastion["user"], str(bastion["key"])),
+        edge=data["edge"], nodes={str(k): str(v) for k, v in nodes.items()}, source=source,
+        extra={key: value for key, value in data.items() if key not in required and key not in ("description", "bastion")},
+        **sections,
+    )
+
+
+ENDPOINTS = {
+    "kafka": ("bootstrap", "internal_bootstrap"),
+    "cassandra": ("contact_points",),
+    "mysql": ("address",),
+    "hdfs": ("webhdfs", "namenode"),
+    "spark": ("master", "ui"),
+}
+
+
+def _account(spec: dict, where: str) -> Account:
+    if not isinstance(spec, dict) or "user" not in spec or "password" not in spec:
+        raise ConfigError(f"{where}: needs 'user' and 'password'")
+    password = spec["password"]
+    if not isinstance(password, dict):
+        raise ConfigError(f"{where}.password: give a reference ({{env: VAR}} or {{file: PATH, key: NAME}}), never the password itself")
+    if "env" in password:
+        return Account(spec["user"], Secret(env=password["env"]))
+    if "file" in password and "key" in password:
+        return Account(spec["user"], Secret(file=str(password["file"]), key=str(password["key"])))
+    raise ConfigError(f"{where}.password: expected {{env: VAR}} or {{file: PATH, key: NAME}}")

@@ -1,0 +1,1 @@
+"""The embedded sandbox: real services on network namespaces of this machine."""

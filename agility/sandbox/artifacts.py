@@ -1,0 +1,95 @@
+"""`agility sandbox fetch`: the services' jars from Maven Central (one pom per service) and the
+Debian packages the sandbox runs, each only when missing. Versions live in versions.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from agility.errors import AgilityError
+from agility.paths import ARTIFACTS_DIR
+
+HERE = Path(__file__).parent
+VERSIONS = yaml.safe_load((HERE / "versions.yaml").read_text())
+
+
+def fingerprint(service: str) -> str:
+    pom = (HERE / "poms" / service / "pom.xml").read_bytes()
+    properties = yaml.safe_dump(VERSIONS["maven"][service]).encode()
+    return hashlib.sha256(pom + properties).hexdigest()[:16]
+
+
+def fetch_maven(service: str, progress=print) -> Path:
+    """Resolve one service's jars into the cache; a no-op when its pom and versions did not change."""
+    lib = ARTIFACTS_DIR / service / "lib"
+    stamp = ARTIFACTS_DIR / service / "fetched"
+    wanted = fingerprint(service)
+    if stamp.exists() and stamp.read_text() == wanted and any(lib.glob("*.jar")):
+        progress(f"  ✓ {service:<11} cached ({len(list(lib.glob('*.jar')))} jars in {lib})")
+        return lib
+    if shutil.which("mvn") is None:
+        raise AgilityError("Maven (`mvn`) is not installed: `apt-get install maven`")
+    versions = ", ".join(f"{key}={value}" for key, value in VERSIONS["maven"][service].items())
+    progress(f"  … {service:<11} resolving {versions} from Maven Central")
+    staging = ARTIFACTS_DIR / service / "lib.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    command = [
+        "mvn", "-B", "-f", str(HERE / "poms" / service / "pom.xml"),
+        *[f"-D{key}={value}" for key, value in VERSIONS["maven"][service].items()],
+        "dependency:copy-dependencies", f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+    ]
+    downloaded, tail = 0, []
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        tail = (tail + [line.rstrip()])[-30:]
+        if line.startswith("Downloaded from"):
+            downloaded += 1
+            if downloaded % 25 == 0:
+                progress(f"      {service}: {downloaded} files downloaded …")
+    if process.wait() != 0:
+        errors = [line for line in tail if "[ERROR]" in line] or tail
+        raise AgilityError(f"{service}: Maven could not resolve {versions}:\n" + "\n".join(errors[-10:]))
+    shutil.rmtree(lib, ignore_errors=True)
+    staging.rename(lib)
+    stamp.write_text(wanted)
+    progress(f"  ✓ {service:<11} {len(list(lib.glob('*.jar')))} jars ({downloaded} files downloaded)")
+    return lib
+
+
+def missing_debian_packages() -> list[str]:
+    return sorted({package for command, package in VERSIONS["debian"].items() if shutil.which(command) is None
+                   and not Path("/usr/sbin", command).exists()})
+
+
+def fetch_debian(progress=print) -> None:
+    packages = missing_debian_packages()
+    if not packages:
+        progress("  ✓ debian      packages present")
+        return
+    if shutil.which("apt-get") is None:
+        raise AgilityError(f"missing packages {packages} and no apt-get to install them")
+    progress(f"  … debian      installing {' '.join(packages)}")
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AgilityError(f"`{' '.join(command)}` failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
+    progress(f"  ✓ debian      installed {' '.join(packages)}")
+
+
+def fetch_all(progress=print) -> None:
+    fetch_debian(progress)
+    for service in VERSIONS["maven"]:
+        fetch_maven(service, progress)
+
+
+if __name__ == "__main__":
+    try:
+        fetch_all()
+    except AgilityError as error:
+        sys.exit(f"agility: {error}")

@@ -1,0 +1,267 @@
+"""The sandbox cluster: a topology's nodes and services brought up, reported on and torn down."""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from agility.errors import AgilityError, SandboxUnavailable
+from agility.paths import ARTIFACTS_DIR, STATE_DIR
+from agility.sandbox import operator, secrets_store, topology
+from agility.sandbox.network import SandboxNetwork
+from agility.sandbox.processes import is_alive, terminate
+from agility.sandbox.service import SandboxContext, Service
+
+SERVICE_CLASSES = {
+    "sshd": "agility.sandbox.services.sshd:Sshd",
+    "mariadb": "agility.sandbox.services.mariadb:MariaDB",
+    "namenode": "agility.sandbox.services.hdfs:NameNode",
+    "datanode": "agility.sandbox.services.hdfs:DataNode",
+    "httpfs": "agility.sandbox.services.hdfs:HttpFS",
+    "kafka": "agility.sandbox.services.kafka:Kafka",
+    "cassandra": "agility.sandbox.services.cassandra:Cassandra",
+    "spark-master": "agility.sandbox.services.spark:SparkMaster",
+    "spark-worker": "agility.sandbox.services.spark:SparkWorker",
+}
+# What must be ready before a service starts. Cassandra comes first in the list: it is the
+# slowest to start, so it gets the CPU while the others come up around it.
+START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker"]
+DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"]}
+ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop"}
+# The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.
+PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",),
+                "spark-master": ("ui",)}
+DEFAULT_CLUSTER = "shared"
+PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs", "spark-master")
+
+Progress = Callable[[str], None]
+
+
+def service_class(name: str) -> type[Service]:
+    module, _, cls = SERVICE_CLASSES[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def check_supported() -> None:
+    problems = []
+    if platform.system() != "Linux":
+        problems.append(f"it needs Linux (this is {platform.system()})")
+    elif __import__("os").geteuid() != 0:
+        problems.append("it needs root (network namespaces, veth links and bind mounts)")
+    for tool in ("ip", "nsenter", "unshare", "runuser", "ss"):
+        if platform.system() == "Linux" and shutil.which(tool) is None:
+            problems.append(f"the command `{tool}` is missing")
+    if problems:
+        raise SandboxUnavailable(
+            "the embedded sandbox cannot run here: " + "; ".join(problems)
+            + ". Point agility at a remote cluster instead: `--profile NAME` (see profiles/example-remote.yaml)."
+        )
+
+
+class Sandbox:
+    def __init__(self, topology_name: str | None = None, cluster: str = DEFAULT_CLUSTER):
+        self.cluster = cluster
+        self.state_dir = STATE_DIR / "sandbox" / cluster
+        self.marker = self.state_dir / "up.yaml"
+        recorded = self.recorded_topology()
+        self.topology = topology.load(topology_name or recorded or "small")
+        self.network = SandboxNetwork(cluster, self.topology, self.state_dir)
+        self.nodes = self.network.nodes()
+        self.context = SandboxContext(
+            cluster=cluster, state_dir=self.state_dir, artifacts=ARTIFACTS_DIR, nodes=self.nodes,
+            settings=self._settings(),
+        )
+        self.services: dict[str, Service] = {}
+        for name in START_ORDER:
+            placed = [self.nodes[spec.name] for spec in self.topology.nodes_with(name)]
+            if placed:
+                self.services[name] = service_class(name)(self.context, placed)
+
+    # --- state ------------------------------------------------------------------------------
+    def recorded_topology(self) -> str | None:
+        try:
+            return (yaml.safe_load(self.marker.read_text()) or {}).get("topology")
+        except FileNotFoundError:
+            layout = self.state_dir / "topology.txt"
+            return layout.read_text().strip() if layout.exists() else None
+
+    def is_up(self) -> bool:
+        if not self.marker.exists():
+            return False
+        return all(is_alive(_holder(node)) for node in self.nodes.values())
+
+    @property
+    def profile_path(self) -> Path:
+        return self.state_dir / "profile.yaml"
+
+    def _settings(self) -> dict:
+        settings = dict(self.topology.settings)
+        settings["bastion"] = self.topology.bastion
+        settings["bastion_uplink_address"] = self.topology.bastion_uplink_address
+        return settings
+
+    # --- up ---------------------------------------------------------------------------------
+    def up(self, progress: Progress = print) -> dict[str, float]:
+        """Bring every node and service up (reusing what already runs); return seconds per service."""
+        check_supported()
+        self.check_artifacts()
+        started = time.monotonic()
+        self._reset_if_topology_changed(progress)
+        progress(f"sandbox '{self.cluster}' ({self.topology.name}): creating {len(self.nodes)} nodes on {self.topology.network}")
+        self.network.create()
+        self.network.start_holders()
+        self._add_operator()
+        self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
+        self.context.settings["permit_open"] = self.permitted_forwards()
+        timings = self._start_services(progress)
+        self.write_profile()
+        self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "started": time.time()}))
+        timings["total"] = time.monotonic() - started
+        progress(f"sandbox up in {timings['total']:.1f} s; profile: {self.profile_path}")
+        return timings
+
+    def check_artifacts(self) -> None:
+        for service in self.services:
+            artifact = ARTIFACT_OF.get(service)
+            if artifact and not any((ARTIFACTS_DIR / artifact / "lib").glob("*.jar")):
+                raise AgilityError(
+                    f"{service}: its jars are missing (expected {ARTIFACTS_DIR / artifact / 'lib'}/*.jar); "
+                    "run `agility sandbox fetch`"
+                )
+
+    def _reset_if_topology_changed(self, progress: Progress) -> None:
+        layout = self.state_dir / "topology.txt"
+        if layout.exists() and layout.read_text().strip() != self.topology.name:
+            if self.network.existing_namespaces():
+                raise AgilityError(
+                    f"the sandbox runs topology '{layout.read_text().strip()}'; run `agility sandbox down` first"
+                )
+            progress(f"topology changed to {self.topology.name}: clearing the old nodes' data")
+            shutil.rmtree(self.state_dir / "nodes", ignore_errors=True)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        layout.write_text(self.topology.name)
+
+    def _add_operator(self) -> None:
+        key = operator.ensure_key(self.state_dir)
+        public = key.with_suffix(".pub").read_text()
+        for node in self.nodes.values():
+            operator.add_local_user(node, operator.OPERATOR, operator.OPERATOR_UID, public)
+
+    def permitted_forwards(self) -> list[str]:
+        permitted = [f"{node.address}:22" for node in self.nodes.values()]
+        for name, service in self.services.items():
+            for node in service.nodes:
+                for port_name, port in service.ports(node).items():
+                    if port_name in PUBLIC_PORTS.get(name, ()):
+                        permitted.append(f"{node.address}:{port}")
+        return permitted
+
+    def _start_services(self, progress: Progress) -> dict[str, float]:
+        ready = {name: threading.Event() for name in self.services}
+        failures: dict[str, Exception] = {}
+        timings: dict[str, float] = {}
+
+        def bring_up(name: str) -> None:
+            service = self.services[name]
+            try:
+                for dependency in DEPENDS_ON.get(name, []):
+                    if dependency in ready:
+                        ready[dependency].wait()
+                        if dependency in failures:
+                            raise AgilityError(f"not started because {dependency} failed")
+                where = ", ".join(node.name for node in service.nodes)
+                begun = time.monotonic()
+                progress(f"  … {name:<13} starting on {where}")
+                service.start()
+                service.wait_ready()
+                service.after_ready()
+                timings[name] = time.monotonic() - begun
+                progress(f"  ✓ {name:<13} ready on {where} in {timings[name]:.1f} s")
+            except Exception as error:  # noqa: BLE001 - reported below, with every other failure
+                failures[name] = error
+                progress(f"  ✗ {name:<13} failed")
+            finally:
+                ready[name].set()
+
+        with ThreadPoolExecutor(max_workers=len(self.services)) as pool:
+            list(pool.map(bring_up, self.services))
+        if failures:
+            details = "\n\n".join(f"{error}" for error in failures.values())
+            raise AgilityError(f"the sandbox did not come up: {', '.join(failures)} failed\n\n{details}")
+        return timings
+
+    def write_profile(self) -> None:
+        """The `sandbox` profile: how code above the sandbox finds this cluster."""
+        svc = self.services
+        if not set(PROFILE_SERVICES) <= set(svc):
+            return  # a partial topology (lifecycle tests) is not a platform to run the suite on
+        secrets_file = str(self.state_dir / "secrets.yaml")
+
+        def account(user: str, key: str) -> dict:
+            return {"admin": {"user": user, "password": {"file": secrets_file, "key": key}}}
+
+        master = svc["namenode"].nodes[0]
+        profile = {
+            "name": "sandbox",
+            "description": f"the embedded sandbox, topology {self.topology.name}, written by `agility sandbox up`",
+            "bastion": {"host": self.topology.bastion_uplink_address, "port": 22, "user": operator.OPERATOR,
+                        "key": str(self.state_dir / "keys" / "operator")},
+            "edge": self.topology.edge,
+            "nodes": {name: node.address for name, node in self.nodes.items()},
+            "kafka": {"bootstrap": svc["kafka"].endpoints()["external"],
+                      "internal_bootstrap": svc["kafka"].endpoints()["internal"],
+                      "accounts": account("admin", "kafka-admin")},
+            "cassandra": {"contact_points": svc["cassandra"].endpoints()["cql"],
+                          "accounts": account("admin", "cassandra-admin")},
+            "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0], "accounts": account("admin", "mariadb-admin")},
+            "hdfs": {"webhdfs": svc["httpfs"].endpoints()["http"][0], "namenode": f"hdfs://{master.address}:8020",
+                     "user": "root"},
+            "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
+            "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},
+        }
+        self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
+
+    # --- down -------------------------------------------------------------------------------
+    def down(self, progress: Progress = print) -> None:
+        """Stop every service, then remove every namespace, link and mount of this cluster."""
+        check_supported()
+        pids = [pid for service in self.services.values() for node in service.nodes if (pid := service.pid(node))]
+        if pids:
+            progress(f"stopping {len(pids)} service processes")
+        terminate(pids, grace=20)
+        for service in self.services.values():
+            for node in service.nodes:
+                service.pid_path(node).unlink(missing_ok=True)
+        self.network.destroy()
+        self.marker.unlink(missing_ok=True)
+        self.profile_path.unlink(missing_ok=True)
+        left = {kind: found for kind, found in self.network.leftovers().items() if found}
+        if left:
+            raise AgilityError(f"sandbox down left things behind: {left}")
+        progress(f"sandbox '{self.cluster}' is down")
+
+    def purge(self) -> None:
+        shutil.rmtree(self.state_dir / "nodes", ignore_errors=True)
+        (self.state_dir / "topology.txt").unlink(missing_ok=True)
+
+    # --- status -----------------------------------------------------------------------------
+    def processes(self) -> list:
+        return [row for service in self.services.values() for row in service.status()]
+
+    def service_on(self, service: str, node: str):
+        return self.services[service], self.nodes[node]
+
+
+def _holder(node) -> int | None:
+    try:
+        return int(node.holder_pid_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return None

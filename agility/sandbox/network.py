@@ -1,0 +1,168 @@
+"""The sandbox's private network: a switch namespace with a bridge, one namespace per node,
+and one point-to-point link from this host to the bastion (the only node the host can reach).
+
+Every node is held open by a holder process that owns the node's mount and UTS namespaces, so
+the node has its own hostname, /etc (users, hosts), /home and /tmp; processes join it with nsenter.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from agility.errors import AgilityError
+from agility.sandbox.node import NamespaceNode
+from agility.sandbox.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
+from agility.sandbox.topology import Topology
+
+HOLDER_SCRIPT = """set -e
+mount --bind "$1/etc" /etc
+mount --bind "$1/home" /home
+mount --bind "$1/tmp" /tmp
+hostname "$2"
+exec sleep infinity
+"""
+
+
+def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AgilityError(f"`ip {' '.join(args)}` failed: {done.stderr.strip()}")
+    return done
+
+
+class SandboxNetwork:
+    def __init__(self, cluster: str, topology: Topology, state_dir: Path):
+        self.cluster = cluster
+        self.topology = topology
+        self.state_dir = state_dir
+        self.switch = f"agility-{cluster}-sw"
+        self.uplink_device = f"ag-{cluster}"[:15]
+
+    def netns(self, node_name: str) -> str:
+        return f"agility-{self.cluster}-{node_name}"
+
+    def node(self, name: str) -> NamespaceNode:
+        spec = self.topology.node(name)
+        node = NamespaceNode(name=name, address=spec.address, root=self.state_dir / "nodes" / name, netns=self.netns(name))
+        node.services = spec.services
+        return node
+
+    def nodes(self) -> dict[str, NamespaceNode]:
+        return {spec.name: self.node(spec.name) for spec in self.topology.nodes}
+
+    def existing_namespaces(self) -> list[str]:
+        listed = ip("netns", "list", check=False).stdout.split("\n")
+        prefix = f"agility-{self.cluster}-"
+        return [line.split()[0] for line in listed if line.startswith(prefix)]
+
+    # --- bring up -------------------------------------------------------------------------
+    def create(self) -> None:
+        prefix = self.topology.network.prefixlen
+        if self.switch not in self.existing_namespaces():
+            ip("netns", "add", self.switch)
+            ip("-n", self.switch, "link", "add", "br0", "type", "bridge")
+            ip("-n", self.switch, "link", "set", "br0", "up")
+            ip("-n", self.switch, "link", "set", "lo", "up")
+        for index, spec in enumerate(self.topology.nodes):
+            netns = self.netns(spec.name)
+            if netns in self.existing_namespaces():
+                continue
+            ip("netns", "add", netns)
+            port = f"p{index}"
+            ip("-n", self.switch, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", netns)
+            ip("-n", self.switch, "link", "set", port, "master", "br0", "up")
+            ip("-n", netns, "addr", "add", f"{spec.address}/{prefix}", "dev", "eth0")
+            ip("-n", netns, "link", "set", "eth0", "up")
+            ip("-n", netns, "link", "set", "lo", "up")
+        self._create_uplink()
+
+    def _fence_host(self) -> None:
+        """Make the cluster network unreachable from the host except through the uplink: without
+        this, the host's default route would send such packets out of the machine."""
+        if not ip("route", "show", "type", "unreachable", str(self.topology.network), check=False).stdout.strip():
+            ip("route", "add", "unreachable", str(self.topology.network))
+
+    def _create_uplink(self) -> None:
+        self._fence_host()
+        bastion = self.netns(self.topology.bastion)
+        if ip("link", "show", self.uplink_device, check=False).returncode == 0:
+            return
+        prefix = self.topology.uplink.prefixlen
+        ip("link", "add", self.uplink_device, "type", "veth", "peer", "name", "uplink", "netns", bastion)
+        ip("addr", "add", f"{self.topology.host_address}/{prefix}", "dev", self.uplink_device)
+        ip("link", "set", self.uplink_device, "up")
+        ip("-n", bastion, "addr", "add", f"{self.topology.bastion_uplink_address}/{prefix}", "dev", "uplink")
+        ip("-n", bastion, "link", "set", "uplink", "up")
+
+    def start_holders(self, extra_users: str = "") -> None:
+        """Give every node its private /etc, /home and /tmp and its hostname, and hold them open."""
+        hosts = "127.0.0.1\tlocalhost\n" + "".join(f"{spec.address}\t{spec.name}\n" for spec in self.topology.nodes)
+        for node in self.nodes().values():
+            if is_alive(_pid(node)):
+                continue
+            etc = node.root / "etc"
+            if etc.exists():
+                shutil.rmtree(etc)
+            node.root.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["cp", "-a", "/etc", str(etc)], check=True)
+            (etc / "hosts").write_text(hosts)
+            (etc / "hostname").write_text(node.name + "\n")
+            for folder, mode in (("home", 0o755), ("tmp", 0o1777), ("run", 0o755)):
+                (node.root / folder).mkdir(exist_ok=True)
+                (node.root / folder).chmod(mode)
+            log = node.root / "run" / "holder.log"
+            with open(log, "ab") as out:
+                process = subprocess.Popen(
+                    ["ip", "netns", "exec", node.netns, "unshare", "--mount", "--uts", "--propagation", "private",
+                     "sh", "-c", HOLDER_SCRIPT, "holder", str(node.root), node.name],
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                )
+            node.holder_pid_file.write_text(str(process.pid))
+            deadline = time.monotonic() + 10
+            while cmdline(process.pid)[:1] != ["sleep"]:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AgilityError(f"node {node.name}: could not set up its namespaces; log: {log}\n{log.read_text()[-2000:]}")
+                time.sleep(0.02)
+
+    # --- tear down ------------------------------------------------------------------------
+    def destroy(self) -> None:
+        """Stop every process left on any node, then remove namespaces, links and the bridge."""
+        leftovers = []
+        for netns in self.existing_namespaces():
+            inode = _netns_file_inode(netns)
+            if inode is not None:
+                leftovers += pids_in_netns(inode)
+        terminate(leftovers, grace=10)
+        for netns in self.existing_namespaces():
+            ip("netns", "delete", netns, check=False)
+        ip("link", "delete", self.uplink_device, check=False)
+        ip("route", "delete", "unreachable", str(self.topology.network), check=False)
+
+    def leftovers(self) -> dict[str, list]:
+        """What of this cluster's network is still on the machine (for tests and status)."""
+        return {
+            "namespaces": self.existing_namespaces(),
+            "links": [self.uplink_device] if ip("link", "show", self.uplink_device, check=False).returncode == 0 else [],
+            "routes": ip("route", "show", str(self.topology.network), check=False).stdout.split("\n")[:-1],
+            "mounts": [line for line in Path("/proc/mounts").read_text().splitlines() if f"agility-{self.cluster}-" in line],
+        }
+
+
+def _pid(node: NamespaceNode) -> int | None:
+    try:
+        return int(node.holder_pid_file.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _netns_file_inode(netns: str) -> int | None:
+    try:
+        return Path(f"/run/netns/{netns}").stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
+__all__ = ["SandboxNetwork", "netns_inode"]

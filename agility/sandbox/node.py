@@ -1,0 +1,102 @@
+"""A node is where a service runs: a network namespace of the sandbox, or this host itself.
+
+Services only use `spawn`, `run`, `address` and `hostname`, so a service class runs the same on
+a namespace node and on the host (which is how a service class is developed and unit-tested).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from agility.errors import AgilityError
+from agility.sandbox.processes import is_alive, read_pid
+
+
+@dataclass
+class Node:
+    name: str
+    address: str
+    root: Path  # this node's private folder: data, logs, pid files, config
+
+    @property
+    def hostname(self) -> str:
+        return self.name
+
+    def wrap(self, argv: list[str], user: str | None = None, cwd: Path | None = None) -> list[str]:
+        """The command line that runs `argv` on this node (in `cwd`, as `user`)."""
+        if user:
+            return ["runuser", "-u", user, "--", *argv]
+        return list(argv)
+
+    def spawn(self, argv: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None) -> int:
+        """Start a long-running process on this node, detached from the caller; return its pid."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as out:
+            process = subprocess.Popen(
+                self.wrap([str(part) for part in argv], cwd=cwd),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        return process.pid
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        user: str | None = None,
+        env: dict | None = None,
+        cwd: Path | None = None,
+        timeout: float = 120,
+        check: bool = True,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess:
+        """Run a command on this node to completion; with `check`, a failure says what ran where."""
+        command = self.wrap([str(part) for part in argv], user, cwd)
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, input=input
+            )
+        except subprocess.TimeoutExpired as error:
+            raise AgilityError(f"{self.name}: `{' '.join(map(str, argv))}` did not finish in {timeout} s") from error
+        if check and done.returncode != 0:
+            raise AgilityError(
+                f"{self.name}: `{' '.join(map(str, argv))}` exited {done.returncode}\n{done.stderr.strip() or done.stdout.strip()}"
+            )
+        return done
+
+
+class LocalNode(Node):
+    """This host as a node, on loopback: for developing and testing one service class."""
+
+    def __init__(self, name: str, root: Path, address: str = "127.0.0.1"):
+        super().__init__(name=name, address=address, root=Path(root))
+
+
+@dataclass
+class NamespaceNode(Node):
+    """A sandbox node: its own network, mount (users, /home, /etc/hosts) and UTS namespaces,
+    held open by a small holder process that the sandbox starts."""
+
+    netns: str = ""
+
+    @property
+    def holder_pid_file(self) -> Path:
+        return self.root / "run" / "holder.pid"
+
+    @property
+    def holder_pid(self) -> int:
+        pid = read_pid(self.holder_pid_file)
+        if not is_alive(pid):
+            raise AgilityError(f"node {self.name} is not running (no holder process; is the sandbox up?)")
+        return pid
+
+    def wrap(self, argv: list[str], user: str | None = None, cwd: Path | None = None) -> list[str]:
+        inner = super().wrap(argv, user, cwd)
+        workdir = [f"--wd={cwd}"] if cwd else []
+        return ["nsenter", "-t", str(self.holder_pid), "--net", "--mount", "--uts", *workdir, "--", *inner]

@@ -1,0 +1,321 @@
+"""HDFS 3.4 run from its Maven Central jars: a NameNode, DataNodes and an HttpFS gateway.
+
+Maven Central has no Hadoop tarball, so each daemon is a plain JVM on `conf/:lib/*` with the
+configuration written by prepare(). HttpFS speaks the WebHDFS REST API but streams file data
+itself instead of redirecting clients to the DataNodes, so a client on the developer's host
+needs a single SSH-tunnel forward (to HttpFS, port 14000) to read and write.
+
+Start order: NameNode (ready: ports open, safe mode off), then DataNodes and HttpFS.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from agility.errors import AgilityError
+from agility.sandbox import jvm
+from agility.sandbox.node import Node
+from agility.sandbox.service import Service
+
+NAMENODE_RPC, NAMENODE_HTTP = 8020, 9870
+DATANODE_DATA, DATANODE_HTTP, DATANODE_IPC = 9866, 9864, 9867
+HTTPFS_HTTP = 14000
+SUPERUSER = "root"  # every daemon runs as root, so root is the HDFS superuser
+
+# Hadoop's own list for Java 17 (HADOOP-19310): reflection into these packages fails otherwise.
+ADD_OPENS = [
+    f"--add-opens=java.base/{package}=ALL-UNNAMED"
+    for package in (
+        "java.io", "java.lang", "java.lang.reflect", "java.math", "java.net", "java.text", "java.util",
+        "java.util.concurrent", "java.util.zip", "sun.security.util", "sun.security.x509",
+    )
+]
+
+# Daemons log to stderr (the base class keeps it in logs/console.log); audit lines go to their own
+# file so that console.log stays readable. ${...} are system properties set on the command line.
+LOG4J = """\
+hadoop.root.logger=INFO,console
+log4j.rootLogger=${hadoop.root.logger}
+log4j.appender.console=org.apache.log4j.ConsoleAppender
+log4j.appender.console.target=System.err
+log4j.appender.console.layout=org.apache.log4j.PatternLayout
+log4j.appender.console.layout.ConversionPattern=%d{ISO8601} %p %c{2}: %m%n
+log4j.appender.audit=org.apache.log4j.RollingFileAppender
+log4j.appender.audit.File=${hadoop.log.dir}/audit.log
+log4j.appender.audit.MaxFileSize=10MB
+log4j.appender.audit.MaxBackupIndex=2
+log4j.appender.audit.layout=org.apache.log4j.PatternLayout
+log4j.appender.audit.layout.ConversionPattern=%d{ISO8601} %m%n
+log4j.logger.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=INFO,audit
+log4j.additivity.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=false
+log4j.logger.httpfsaudit=INFO,audit
+log4j.additivity.httpfsaudit=false
+log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
+log4j.logger.org.apache.hadoop.conf.Configuration.deprecation=WARN
+"""
+
+
+def site_xml(properties: dict[str, object]) -> str:
+    body = "".join(
+        f"  <property><name>{escape(key)}</name><value>{escape(str(value))}</value></property>\n"
+        for key, value in properties.items()
+    )
+    return f'<?xml version="1.0"?>\n<configuration>\n{body}</configuration>\n'
+
+
+def http_json(url: str, method: str = "GET", timeout: float = 5.0) -> dict:
+    request = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        body = response.read()
+    return json.loads(body) if body else {}
+
+
+class HadoopService(Service):
+    """What the three daemons share: one configuration, one classpath, the FsShell helper."""
+
+    main_class = ""
+    default_heap = "256m"
+
+    # --- the cluster this daemon belongs to ----------------------------------------------
+    def namenode(self) -> Node:
+        found = self.context.nodes_running("namenode")
+        if not found:
+            raise AgilityError(f"{self.name}: no node of cluster {self.context.cluster} runs the namenode")
+        return found[0]
+
+    def datanode_count(self) -> int:
+        return len(self.context.nodes_running("datanode"))
+
+    def jmx(self, bean: str) -> dict:
+        """One bean of the NameNode's JMX JSON servlet (cheap: no JVM is started)."""
+        url = f"http://{self.namenode().address}:{NAMENODE_HTTP}/jmx?qry=" + urllib.parse.quote(bean, safe=":=,")
+        beans = http_json(url, timeout=3).get("beans", [])
+        return beans[0] if beans else {}
+
+    # --- files ----------------------------------------------------------------------------
+    def conf_dir(self, node: Node) -> Path:
+        return self.home(node) / "conf"
+
+    def classpath(self, node: Node) -> str:
+        # conf/ first: the *-site.xml, log4j.properties and webapps/<name> resources come from it.
+        return jvm.classpath(self.conf_dir(node), self.context.artifacts / "hadoop" / "lib" / "*")
+
+    def core_site(self, node: Node) -> dict:
+        return {
+            "fs.defaultFS": f"hdfs://{self.namenode().address}:{NAMENODE_RPC}",
+            "hadoop.tmp.dir": self.home(node) / "tmp",
+            # HttpFS runs as root and acts for each HTTP user: the NameNode must allow root to proxy.
+            f"hadoop.proxyuser.{SUPERUSER}.hosts": "*",
+            f"hadoop.proxyuser.{SUPERUSER}.groups": "*",
+        }
+
+    def hdfs_site(self, node: Node) -> dict:
+        address = node.address
+        return {
+            "dfs.replication": max(1, min(3, self.datanode_count())),
+            "dfs.blocksize": "4m",  # space quotas charge a whole block per open file: keep it small
+            "dfs.permissions.enabled": "true",
+            "dfs.permissions.superusergroup": "supergroup",
+            "dfs.namenode.name.dir": self.home(node) / "data" / "name",
+            "dfs.namenode.rpc-address": f"{self.namenode().address}:{NAMENODE_RPC}",
+            "dfs.namenode.http-address": f"{self.namenode().address}:{NAMENODE_HTTP}",
+            # Sandbox addresses have no reverse DNS: without this the NameNode refuses DataNodes.
+            "dfs.namenode.datanode.registration.ip-hostname-check": "false",
+            # Declare a killed DataNode dead after ~50 s instead of 10.5 min.
+            "dfs.namenode.heartbeat.recheck-interval": 10000,
+            "dfs.datanode.data.dir": self.home(node) / "data" / "dn",
+            "dfs.datanode.address": f"{address}:{DATANODE_DATA}",
+            "dfs.datanode.http.address": f"{address}:{DATANODE_HTTP}",
+            "dfs.datanode.ipc.address": f"{address}:{DATANODE_IPC}",
+            "dfs.datanode.hostname": address,  # what the DataNode registers as, and clients dial
+            "dfs.datanode.du.reserved": 0,
+            # With replication = number of DataNodes there is no spare node to replace a failed one
+            # in a write pipeline: go on with the remaining ones instead of failing the write.
+            "dfs.client.block.write.replace-datanode-on-failure.best-effort": "true",
+        }
+
+    def extra_files(self, node: Node) -> dict[str, str]:
+        return {}
+
+    def prepare(self, node: Node) -> None:
+        conf = self.conf_dir(node)
+        for folder in (conf, self.home(node) / "logs", self.home(node) / "tmp"):
+            folder.mkdir(parents=True, exist_ok=True)
+        files = {
+            "core-site.xml": site_xml(self.core_site(node)),
+            "hdfs-site.xml": site_xml(self.hdfs_site(node)),
+            "log4j.properties": LOG4J,
+            **self.extra_files(node),
+        }
+        for name, text in files.items():
+            (conf / name).write_text(text)
+        # HttpServer2 insists on finding webapps/<name> on the classpath, and hadoop-hdfs.jar on
+        # Maven Central ships none; the servlets (WebHDFS, /jmx) are registered in code.
+        for webapp in ("hdfs", "datanode", "static"):
+            (conf / "webapps" / webapp).mkdir(parents=True, exist_ok=True)
+
+    # --- processes ------------------------------------------------------------------------
+    def heap(self) -> str:
+        return self.context.settings.get(self.name, {}).get("heap", self.default_heap)
+
+    def java_properties(self, node: Node) -> dict:
+        return {"hadoop.log.dir": self.home(node) / "logs", "hadoop.home.dir": self.home(node)}
+
+    def command(self, node: Node) -> list[str]:
+        return jvm.server(
+            self.main_class, self.classpath(node), self.heap(), flags=ADD_OPENS,
+            properties=self.java_properties(node),
+        )
+
+    def tool(self, node: Node, main_class: str, *args: str, timeout: float = 120, check: bool = True):
+        """Run a Hadoop command-line class with this daemon's configuration, on its node."""
+        argv = jvm.tool(
+            main_class, self.classpath(node), args=args,
+            properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
+        )
+        argv[1:1] = ADD_OPENS  # jvm.tool has no flags= parameter
+        return node.run(argv, timeout=timeout, check=check)
+
+    def dfs(self, node: Node, *args: str, timeout: float = 120) -> str:
+        """`hdfs dfs ARGS` (FsShell) as root on `node`; its stdout."""
+        return self.tool(node, "org.apache.hadoop.fs.FsShell", *args, timeout=timeout).stdout
+
+    def dfsadmin(self, node: Node, *args: str, timeout: float = 120) -> str:
+        """`hdfs dfsadmin ARGS` (quotas, -report, -safemode) as root on `node`; its stdout."""
+        return self.tool(node, "org.apache.hadoop.hdfs.tools.DFSAdmin", *args, timeout=timeout).stdout
+
+
+class NameNode(HadoopService):
+    name = "namenode"
+    main_class = "org.apache.hadoop.hdfs.server.namenode.NameNode"
+    default_heap = "512m"
+
+    def namenode(self) -> Node:
+        return self.nodes[0]
+
+    def ports(self, node: Node) -> dict[str, int]:
+        return {"rpc": NAMENODE_RPC, "http": NAMENODE_HTTP}
+
+    def prepare(self, node: Node) -> None:
+        super().prepare(node)
+        if not (self.home(node) / "data" / "name" / "current" / "VERSION").exists():
+            # The cluster name as cluster id: DataNodes keep their data across a re-format.
+            argv = jvm.tool(
+                self.main_class, self.classpath(node),
+                args=["-format", "-clusterid", self.context.cluster, "-force", "-nonInteractive"],
+                properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
+            )
+            argv[1:1] = ADD_OPENS
+            node.run(argv, timeout=120)
+
+    def is_ready(self, node: Node) -> bool:
+        if not super().is_ready(node):
+            return False
+        state = self.jmx("Hadoop:service=NameNode,name=FSNamesystemState")
+        # A fresh namespace leaves safe mode at once. A restarted one with blocks waits for block
+        # reports, which only come once the DataNodes (started after us) run: accept that case
+        # here, DataNode.cluster_ready then waits for safe mode to end.
+        return state.get("FSState") == "Operational" or state.get("BlocksTotal", 0) > 0
+
+    def readiness(self, node: Node) -> str:
+        return (f"RPC {node.address}:{NAMENODE_RPC} and HTTP :{NAMENODE_HTTP} to listen and the "
+                "NameNode to leave safe mode (JMX FSNamesystemState)")
+
+    def after_ready(self) -> None:
+        """/user and a world-writable sticky /tmp, as a formatted Hadoop has them; re-runnable.
+
+        Through the NameNode's own WebHDFS (no JVM to start); writes only what is missing, so a
+        restarted NameNode still in safe mode does not fail here."""
+        base = f"http://{self.nodes[0].address}:{NAMENODE_HTTP}/webhdfs/v1"
+        for path, mode in (("/user", "755"), ("/tmp", "1777")):
+            url = f"{base}{path}?user.name={SUPERUSER}"
+            try:
+                status = http_json(f"{url}&op=GETFILESTATUS")["FileStatus"]
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise
+                http_json(f"{url}&op=MKDIRS", method="PUT")
+                status = {}
+            if status.get("permission") != mode:
+                http_json(f"{url}&op=SETPERMISSION&permission={mode}", method="PUT")
+
+
+class DataNode(HadoopService):
+    name = "datanode"
+    main_class = "org.apache.hadoop.hdfs.server.datanode.DataNode"
+    default_heap = "384m"
+
+    def datanode_count(self) -> int:
+        return len(self.nodes)
+
+    def ports(self, node: Node) -> dict[str, int]:
+        return {"data": DATANODE_DATA, "http": DATANODE_HTTP, "ipc": DATANODE_IPC}
+
+    def cluster_ready(self) -> bool:
+        state = self.jmx("Hadoop:service=NameNode,name=FSNamesystemState")
+        return state.get("NumLiveDataNodes", 0) >= len(self.nodes) and state.get("FSState") == "Operational"
+
+    def cluster_readiness(self) -> str:
+        return (f"the NameNode at {self.namenode().address}:{NAMENODE_HTTP} to count {len(self.nodes)} "
+                "live DataNode(s) (JMX NumLiveDataNodes) and to be out of safe mode")
+
+
+class HttpFS(HadoopService):
+    """The WebHDFS-compatible gateway; its own settings are in httpfs-site.xml (config dir)."""
+
+    name = "httpfs"
+    main_class = "org.apache.hadoop.fs.http.server.HttpFSServerWebServer"
+    default_heap = "256m"
+
+    def ports(self, node: Node) -> dict[str, int]:
+        return {"http": HTTPFS_HTTP}
+
+    def extra_files(self, node: Node) -> dict[str, str]:
+        site = site_xml({
+            # HttpFSServerWebServer reads hadoop.httpfs.*, the httpfs-default.xml keys are httpfs.*
+            "hadoop.httpfs.http.host": node.address,
+            "hadoop.httpfs.http.port": HTTPFS_HTTP,
+            "httpfs.http.hostname": node.address,
+            "httpfs.http.port": HTTPFS_HTTP,
+            "httpfs.hadoop.config.dir": self.conf_dir(node),  # its core-site/hdfs-site for HDFS
+            "hadoop.http.temp.dir": self.home(node) / "tmp" / "jetty",
+            "hadoop.http.authentication.type": "simple",
+            "hadoop.http.authentication.signature.secret.file": self.conf_dir(node) / "httpfs-signature.secret",
+            "hadoop.http.max.threads": 50,  # default 1000, far above what 2 cores use
+        })
+        return {"httpfs-site.xml": site, "httpfs-log4j.properties": LOG4J}
+
+    def prepare(self, node: Node) -> None:
+        super().prepare(node)
+        secret = self.conf_dir(node) / "httpfs-signature.secret"  # signs its auth cookies
+        if not secret.exists():
+            secret.touch(mode=0o600)
+            secret.write_text(secrets.token_hex(32))
+
+    def java_properties(self, node: Node) -> dict:
+        home = self.home(node)
+        return {
+            **super().java_properties(node),
+            "httpfs.home.dir": home,
+            "httpfs.config.dir": self.conf_dir(node),
+            "httpfs.log.dir": home / "logs",
+            "httpfs.temp.dir": home / "tmp",
+        }
+
+    def url(self, node: Node | None = None) -> str:
+        return f"http://{(node or self.nodes[0]).address}:{HTTPFS_HTTP}"
+
+    def is_ready(self, node: Node) -> bool:
+        if not super().is_ready(node):
+            return False
+        http_json(f"{self.url(node)}/webhdfs/v1/?op=LISTSTATUS&user.name={SUPERUSER}")  # raises unless 200
+        return True
+
+    def readiness(self, node: Node) -> str:
+        return f"GET {self.url(node)}/webhdfs/v1/?op=LISTSTATUS to answer 200"

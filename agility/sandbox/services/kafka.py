@@ -1,0 +1,342 @@
+"""Kafka 4.x in KRaft mode: every node is a combined broker + controller.
+
+Listeners, bound to each node's own address:
+  INTERNAL   :9092  SASL_PLAINTEXT/SCRAM-SHA-512  inter-broker traffic and clients inside the cluster
+  EXTERNAL   :9093  SASL_PLAINTEXT/SCRAM-SHA-512  clients on the developer's host through an SSH
+                    tunnel; advertised as 127.0.0.1:<external_base_port + 1-based node index>, so a
+                    client there needs one local forward per broker (see `external_forwards`)
+  CONTROLLER :9094  PLAINTEXT  the KRaft quorum; SCRAM is not supported on controller listeners, so
+                    its principal (User:ANONYMOUS) must be a super user
+
+The only account is the super user `admin` (password: secret "kafka-admin"); its SCRAM credential
+is written into the metadata log when the storage is formatted, so it exists at first start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+from agility.errors import AgilityError
+from agility.sandbox import jvm
+from agility.sandbox.node import Node
+from agility.sandbox.service import Service
+from agility.waiting import tail
+
+INTERNAL_PORT = 9092
+EXTERNAL_PORT = 9093
+CONTROLLER_PORT = 9094
+ADMIN_USER = "admin"
+ADMIN_SECRET = "kafka-admin"  # key in context.secrets
+MECHANISM = "SCRAM-SHA-512"
+STARTED = "Kafka Server started"  # logged by kafka.server.KafkaRaftServer once the broker is unfenced
+
+# Which option of each CLI tool takes the client properties file (most take --command-config).
+CONFIG_OPTION = {
+    "org.apache.kafka.tools.ConsoleProducer": "--producer.config",
+    "org.apache.kafka.tools.consumer.ConsoleConsumer": "--consumer.config",
+    "org.apache.kafka.tools.ProducerPerformance": "--producer.config",
+    "org.apache.kafka.tools.consumer.ConsumerPerformance": "--consumer.config",
+}
+
+# The broker logs INFO into logs/server.log; stdout (captured by the base class into
+# logs/console.log) only gets warnings plus KafkaRaftServer's INFO lines, which include "Kafka
+# Server started": readiness looks for it after the base class's "=== agility: starting" marker.
+SERVER_LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="warn" name="agility-kafka">
+  <Appenders>
+    <Console name="stdout" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console>
+    <RollingFile name="server" fileName="{logs}/server.log" filePattern="{logs}/server.log.%i">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+      <Policies><SizeBasedTriggeringPolicy size="32 MB"/></Policies>
+      <DefaultRolloverStrategy max="4"/>
+    </RollingFile>
+  </Appenders>
+  <Loggers>
+    <Root level="info">
+      <AppenderRef ref="server"/>
+      <AppenderRef ref="stdout" level="warn"/>
+    </Root>
+    <Logger name="kafka.server.KafkaRaftServer" level="info"><AppenderRef ref="stdout"/></Logger>
+    <Logger name="kafka.request.logger" level="warn"/>
+  </Loggers>
+</Configuration>
+"""
+
+# Short-lived CLI tools: only warnings, on stderr, so their stdout stays parseable.
+TOOLS_LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="warn" name="agility-kafka-tools">
+  <Appenders><Console name="stderr" target="SYSTEM_ERR"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>
+  <Loggers><Root level="warn"><AppenderRef ref="stderr"/></Root></Loggers>
+</Configuration>
+"""
+
+
+def jaas(user: str | None = None, password: str | None = None) -> str:
+    """A SCRAM JAAS line; without a user it is the server side of a listener (no credentials)."""
+    if user is None:
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    return f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{user}" password="{password}";'
+
+
+def scram_credential(user: str, password: str, iterations: int = 4096) -> str:
+    """The --add-scram value for StorageTool with a salted password computed here (SCRAM's Hi() is
+    PBKDF2-HMAC): StorageTool splits its value on ',' and cannot take a password containing one,
+    and this keeps the clear password off the command line (and out of error messages)."""
+    salt = os.urandom(24)
+    salted = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
+    encode = lambda raw: base64.b64encode(raw).decode()  # noqa: E731 - Java's Base64.getDecoder
+    return f"{MECHANISM}=[name={user},salt={encode(salt)},saltedpassword={encode(salted)},iterations={iterations}]"
+
+
+def cluster_id_for(cluster: str) -> str:
+    """A stable KRaft cluster id (22 chars of URL-safe base64 of a UUID) derived from the cluster's
+    name: every node formats with the same id without sharing a file, and a re-run gets the same."""
+    salt = 0
+    while True:
+        raw = uuid.uuid5(uuid.NAMESPACE_URL, f"agility://{cluster}/kafka/{salt}").bytes
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        if not text.startswith("-"):  # an id starting with "-" reads as an option on the command line
+            return text
+        salt += 1
+
+
+class Kafka(Service):
+    name = "kafka"
+    ready_timeout = 180.0
+
+    # --- layout ----------------------------------------------------------------------------
+    @property
+    def lib(self) -> Path:
+        return self.context.artifacts / "kafka" / "lib"
+
+    @property
+    def settings(self) -> dict:
+        return self.context.settings.get("kafka", {}) or {}
+
+    def conf(self, node: Node) -> Path:
+        return self.home(node) / "conf"
+
+    def data(self, node: Node) -> Path:
+        return self.home(node) / "data"
+
+    def node_id(self, node: Node) -> int:
+        return self.nodes.index(node) + 1
+
+    def external_port(self, node: Node) -> int:
+        """The port on the developer's host (127.0.0.1) that forwards to this broker's EXTERNAL listener."""
+        return int(self.settings.get("external_base_port", 19092)) + self.node_id(node)
+
+    @property
+    def cluster_id(self) -> str:
+        return cluster_id_for(self.context.cluster)
+
+    @property
+    def admin_password(self) -> str:
+        password = self.context.secrets.get(ADMIN_SECRET)
+        if not password:
+            raise AgilityError(f"kafka: secret '{ADMIN_SECRET}' (password of the Kafka super user '{ADMIN_USER}') is not set")
+        if '"' in password or "\\" in password:
+            raise AgilityError(f"kafka: secret '{ADMIN_SECRET}' must not contain '\"' or '\\' (it goes into a JAAS line)")
+        return password
+
+    # --- configuration ---------------------------------------------------------------------
+    def server_properties(self, node: Node) -> dict[str, object]:
+        count = len(self.nodes)
+        replicas = min(3, count)
+        min_isr = 2 if count >= 3 else 1
+        voters = ",".join(f"{self.node_id(each)}@{each.address}:{CONTROLLER_PORT}" for each in self.nodes)
+        password = self.admin_password
+        return {
+            "process.roles": "broker,controller",
+            "node.id": self.node_id(node),
+            "controller.quorum.voters": voters,
+            "controller.listener.names": "CONTROLLER",
+            "listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://{node.address}:{EXTERNAL_PORT},"
+            f"CONTROLLER://{node.address}:{CONTROLLER_PORT}",
+            "advertised.listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://127.0.0.1:{self.external_port(node)}",
+            "listener.security.protocol.map": "INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "INTERNAL",
+            # SCRAM on both client listeners; the broker talks to other brokers as admin.
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            f"listener.name.internal.{MECHANISM.lower()}.sasl.jaas.config": jaas(ADMIN_USER, password),
+            f"listener.name.external.{MECHANISM.lower()}.sasl.jaas.config": jaas(),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            # ANONYMOUS: the PLAINTEXT controller listener, used by brokers and controllers.
+            "super.users": f"User:ANONYMOUS;User:{ADMIN_USER}",
+            "log.dirs": self.data(node),
+            # Replication sized from the number of nodes.
+            "default.replication.factor": replicas,
+            "min.insync.replicas": min_isr,
+            "offsets.topic.replication.factor": replicas,
+            "offsets.topic.num.partitions": int(self.settings.get("offsets_partitions", 10)),
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": min_isr,
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": min_isr,
+            "num.partitions": 1,
+            # Small machine: few threads, no rebalance delay, small segments.
+            "num.network.threads": 2,
+            "num.io.threads": 2,
+            "num.recovery.threads.per.data.dir": 1,
+            "background.threads": 2,
+            "group.initial.rebalance.delay.ms": 0,
+            "log.segment.bytes": 16 * 1024 * 1024,
+            "log.retention.hours": 24,
+        }
+
+    def admin_client_properties(self) -> dict[str, str]:
+        return {
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": MECHANISM,
+            "sasl.jaas.config": jaas(ADMIN_USER, self.admin_password),
+        }
+
+    def prepare(self, node: Node) -> None:
+        conf = self.conf(node)
+        conf.mkdir(parents=True, exist_ok=True)
+        (self.home(node) / "logs").mkdir(parents=True, exist_ok=True)
+        write_private(conf / "server.properties", render_properties(self.server_properties(node)))
+        write_private(conf / "admin-client.properties", render_properties(self.admin_client_properties()))
+        (conf / "log4j2.xml").write_text(SERVER_LOG4J2.replace("{logs}", str(self.home(node) / "logs")))
+        (conf / "tools-log4j2.xml").write_text(TOOLS_LOG4J2)
+        self.format_storage(node)
+
+    def format_storage(self, node: Node) -> None:
+        """Format the log dir once, with the shared cluster id and the admin's SCRAM credential."""
+        meta = self.data(node) / "meta.properties"
+        if meta.exists():
+            found = read_properties(meta)
+            if found.get("cluster.id") != self.cluster_id or found.get("node.id") != str(self.node_id(node)):
+                raise AgilityError(
+                    f"{self.instance(node)}: {meta} belongs to cluster {found.get('cluster.id')} node "
+                    f"{found.get('node.id')}, expected cluster {self.cluster_id} node {self.node_id(node)}; "
+                    f"remove {self.data(node)} to start afresh"
+                )
+            return
+        argv = self.java_tool(
+            "kafka.tools.StorageTool",
+            [
+                "format",
+                "--cluster-id", self.cluster_id,
+                "--config", self.conf(node) / "server.properties",
+                "--add-scram", scram_credential(ADMIN_USER, self.admin_password),
+                "--ignore-formatted",
+            ],
+            node,
+        )
+        node.run(argv, timeout=120)
+
+    def command(self, node: Node) -> list[str]:
+        return jvm.server(
+            "kafka.Kafka",
+            f"{self.lib}/*",
+            str(self.settings.get("heap", "512m")),
+            flags=["-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35"],
+            properties={"log4j2.configurationFile": self.conf(node) / "log4j2.xml"},
+            args=[self.conf(node) / "server.properties"],
+        )
+
+    def ports(self, node: Node) -> dict[str, int]:
+        return {"internal": INTERNAL_PORT, "external": EXTERNAL_PORT, "controller": CONTROLLER_PORT}
+
+    # --- readiness -------------------------------------------------------------------------
+    def is_ready(self, node: Node) -> bool:
+        """INTERNAL listens and, since the last start, the broker said it started (= unfenced)."""
+        if not self.port_open(node, INTERNAL_PORT):
+            return False
+        console = tail(self.log_path(node), 2000)
+        return STARTED in console.rsplit("=== agility: starting", 1)[-1]
+
+    def readiness(self, node: Node) -> str:
+        return f"INTERNAL {node.address}:{INTERNAL_PORT} to listen and the log to say '{STARTED}'"
+
+    def bootstrap(self) -> list[str]:
+        return [f"{node.address}:{INTERNAL_PORT}" for node in self.nodes]
+
+    def admin_probe(self, bootstrap: list[str]) -> list[int]:
+        """Ids of the unfenced brokers the cluster reports, asked as admin over SCRAM (a real request).
+        The orchestrator may re-point this at addresses it can reach from where it runs."""
+        from kafka import KafkaAdminClient  # imported here: only the probe needs the client
+
+        client = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            security_protocol="SASL_PLAINTEXT",
+            sasl_mechanism=MECHANISM,
+            sasl_plain_username=ADMIN_USER,
+            sasl_plain_password=self.admin_password,
+            request_timeout_ms=5000,
+            client_id="agility-readiness",
+        )
+        try:
+            # kafka-python asks with include_fenced_brokers=True: count only unfenced (serving) brokers.
+            brokers = client.describe_cluster()["brokers"]
+            return sorted(broker["broker_id"] for broker in brokers if not broker.get("is_fenced", False))
+        finally:
+            client.close()
+
+    def cluster_ready(self) -> bool:
+        return len(self.admin_probe(self.bootstrap())) == len(self.nodes)
+
+    def cluster_readiness(self) -> str:
+        return f"all {len(self.nodes)} brokers registered (describe_cluster as {ADMIN_USER} via {','.join(self.bootstrap())})"
+
+    # --- for clients -----------------------------------------------------------------------
+    def external_forwards(self) -> list[tuple[int, str, int]]:
+        """(port on 127.0.0.1 of the developer's host, broker address, broker port): one SSH local
+        forward each, matching the EXTERNAL advertised listeners."""
+        return [(self.external_port(node), node.address, EXTERNAL_PORT) for node in self.nodes]
+
+    def java_tool(self, main_class: str, args: list, node: Node) -> list[str]:
+        return jvm.tool(
+            main_class,
+            f"{self.lib}/*",
+            properties={"log4j2.configurationFile": self.conf(node) / "tools-log4j2.xml"},
+            args=[str(arg) for arg in args],
+        )
+
+    def tool_command(self, node: Node, main_class: str, args: list = ()) -> list[str]:
+        """argv running a Kafka CLI tool class on `node` as admin against its INTERNAL listener,
+        e.g. tool_command(node, "org.apache.kafka.tools.TopicCommand", ["--list"]).
+        Adds --bootstrap-server and the client properties option unless `args` has them."""
+        conf = self.conf(node)
+        conf.mkdir(parents=True, exist_ok=True)
+        write_private(conf / "admin-client.properties", render_properties(self.admin_client_properties()))
+        if not (conf / "tools-log4j2.xml").exists():
+            (conf / "tools-log4j2.xml").write_text(TOOLS_LOG4J2)
+        args = [str(arg) for arg in args]
+        extra = []
+        if not any(arg.startswith(("--bootstrap-server", "--bootstrap-controller")) for arg in args):
+            extra += ["--bootstrap-server", f"{node.address}:{INTERNAL_PORT}"]
+        option = CONFIG_OPTION.get(main_class, "--command-config")
+        if option not in args:
+            extra += [option, str(conf / "admin-client.properties")]
+        return self.java_tool(main_class, [*extra, *args], node)
+
+    def run_tool(self, node: Node, main_class: str, args: list = (), timeout: float = 120, **kwargs):
+        return node.run(self.tool_command(node, main_class, args), timeout=timeout, **kwargs)
+
+
+def render_properties(values: dict) -> str:
+    return "".join(f"{key}={value}\n" for key, value in values.items())
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            found[key.strip()] = value.strip()
+    return found
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file that holds a password: readable by its owner only."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)

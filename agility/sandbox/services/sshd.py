@@ -1,0 +1,64 @@
+"""OpenSSH on every node. On the bastion it is the cluster's only door: keys only, no root,
+and forwarding only to the addresses the cluster permits; elsewhere no forwarding at all."""
+
+from __future__ import annotations
+
+import subprocess
+
+from agility.sandbox.node import Node
+from agility.sandbox.operator import OPERATOR
+from agility.sandbox.service import Service
+
+SSHD = "/usr/sbin/sshd"
+
+
+class Sshd(Service):
+    name = "sshd"
+    ready_timeout = 20.0
+
+    def ports(self, node: Node) -> dict[str, int]:
+        return {"ssh": 22}
+
+    def is_bastion(self, node: Node) -> bool:
+        return node.name == self.context.settings.get("bastion")
+
+    def prepare(self, node: Node) -> None:
+        conf = self.home(node)
+        host_key = conf / "ssh_host_ed25519_key"
+        if not host_key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
+        (conf / "sshd_config").write_text(self.config(node))
+
+    def config(self, node: Node) -> str:
+        listen = [node.address]
+        if self.is_bastion(node):
+            listen.append(self.context.settings["bastion_uplink_address"])
+        lines = [f"ListenAddress {address}:22" for address in listen] + [
+            f"HostKey {self.home(node) / 'ssh_host_ed25519_key'}",
+            f"PidFile {self.home(node) / 'sshd.pid'}",
+            "AuthorizedKeysFile .ssh/authorized_keys",
+            "PubkeyAuthentication yes",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PermitRootLogin no",
+            "PermitEmptyPasswords no",
+            "UsePAM no",
+            "X11Forwarding no",
+            "AllowAgentForwarding no",
+            "GatewayPorts no",
+            "PermitTunnel no",
+            "LogLevel VERBOSE",
+            "MaxStartups 100:30:200",
+            "Subsystem sftp internal-sftp",
+        ]
+        allowed_users = self.context.settings.get("ssh_users", {}).get(node.name, [OPERATOR])
+        lines.append("AllowUsers " + " ".join(allowed_users))
+        if self.is_bastion(node):
+            permitted = self.context.settings.get("permit_open", [])
+            lines += ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted) or "none")]
+        else:
+            lines.append("AllowTcpForwarding no")
+        return "\n".join(lines) + "\n"
+
+    def command(self, node: Node) -> list[str]:
+        return [SSHD, "-D", "-e", "-f", str(self.home(node) / "sshd_config")]

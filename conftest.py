@@ -1,0 +1,9 @@
+"""Root of the suite: steps and fixtures are plugins, so every feature can use every step."""
+
+pytest_plugins = [
+    "fixtures.options",
+    "fixtures.platform",
+    "fixtures.reporting",
+    "steps.common",
+    "steps.sandbox",
+]

@@ -1,0 +1,90 @@
+"""Pure functions: validation of configuration, address mapping, messages."""
+
+import pytest
+
+from agility import profiles, tunnel
+from agility.errors import ConfigError
+from agility.sandbox import topology
+from agility.sandbox.service import program_of
+
+pytestmark = pytest.mark.unit
+
+
+def test_shipped_topologies_load():
+    small, ha = topology.load("small"), topology.load("ha")
+    assert [node.name for node in small.nodes_with("kafka")] == ["agent-1"]
+    assert [node.name for node in ha.nodes_with("cassandra")] == ["agent-1", "agent-2", "agent-3"]
+    assert small.host_address == "198.51.100.253" and small.bastion_uplink_address == "198.51.100.254"
+
+
+def test_unknown_topology_lists_the_valid_ones():
+    with pytest.raises(ConfigError, match="unknown topology 'huge'; valid ones: ha, small"):
+        topology.load("huge")
+
+
+def test_topology_refuses_this_machines_own_network():
+    data = {"name": "x", "network": "192.0.2.0/24", "uplink": "198.51.100.252/30", "bastion": "b", "edge": "b",
+            "nodes": {"b": {"address": "192.0.2.9", "services": ["sshd"]}}}
+    with pytest.raises(ConfigError, match="this machine's own network"):
+        topology.parse(data)
+
+
+def test_topology_names_an_unknown_service():
+    data = {"name": "x", "network": "198.51.100.0/24", "uplink": "198.51.100.252/30", "bastion": "b", "edge": "b",
+            "nodes": {"b": {"address": "198.51.100.9", "services": ["zookeeper"]}}}
+    with pytest.raises(ConfigError, match=r"node b: unknown services \['zookeeper'\]"):
+        topology.parse(data)
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ConfigError) as error:
+        profiles.load("no-such-cluster")
+    assert "unknown profile 'no-such-cluster'" in str(error.value)
+    assert "example-remote" in str(error.value) and "sandbox" in str(error.value)
+
+
+def test_example_remote_profile_is_valid():
+    profile = profiles.load("example-remote")
+    assert profile.bastion.host == "bastion.example.org"
+    assert profile.account("kafka").password.env == "PLATFORM_KAFKA_ADMIN_PASSWORD"
+
+
+def test_profile_refuses_a_password_written_in_clear():
+    data = yaml_profile()
+    data["mysql"]["accounts"] = {"admin": {"user": "admin", "password": "hunter2"}}
+    with pytest.raises(ConfigError, match="never the password itself"):
+        profiles.parse(data)
+
+
+def test_profile_names_a_missing_endpoint():
+    data = yaml_profile()
+    del data["hdfs"]["webhdfs"]
+    with pytest.raises(ConfigError, match=r"hdfs.webhdfs is required"):
+        profiles.parse(data)
+
+
+def test_secret_repr_never_shows_the_value(monkeypatch):
+    monkeypatch.setenv("AGILITY_TEST_SECRET", "s3cr3t-value")
+    secret = profiles.Secret(env="AGILITY_TEST_SECRET")
+    assert secret.reveal() == "s3cr3t-value"
+    assert "s3cr3t" not in repr(secret)
+
+
+def test_cluster_addresses_map_to_their_own_loopback_address():
+    assert tunnel.local_address("198.51.100.21") == "127.51.100.21"
+    assert tunnel.local_endpoint("203.0.113.11:3306") == "127.0.113.11:3306"
+    assert tunnel.local_address("kafka-1.internal").startswith("127.0.200.")
+
+
+def test_program_of_a_jvm_is_its_main_class():
+    argv = ["/usr/lib/jvm/x/bin/java", "-Xmx1g", "--add-opens", "java.base/java.io=ALL-UNNAMED", "-cp", "a:b",
+            "kafka.Kafka", "server.properties"]
+    assert program_of(argv) == "kafka.Kafka"
+    assert program_of(["sshd: /x/sshd_config [listener] 0 of 100"]) == "sshd"
+    assert program_of(["/usr/sbin/mariadbd", "--defaults-file=x"]) == "mariadbd"
+
+
+def yaml_profile() -> dict:
+    import yaml
+
+    return yaml.safe_load((profiles.PROFILES_DIR / "example-remote.yaml").read_text())
