@@ -1,6 +1,6 @@
 """The sandbox's own promises: it leaves nothing behind, and every failure to start says which
 service, where its log is and what was awaited. These start sandboxes and services of their own
-(on 203.0.113.0/24 and on loopback), never touching the main sandbox."""
+(on 198.18.0.0/24 and on loopback), never touching the main sandbox."""
 
 from __future__ import annotations
 

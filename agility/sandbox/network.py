@@ -7,7 +7,9 @@ the node has its own hostname, /etc (users, hosts), /home and /tmp; processes jo
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from agility.sandbox.node import NamespaceNode
 from agility.sandbox.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
 from agility.sandbox.topology import Topology
 
+REGISTRY_HOSTS = ("pypi.org", "repo.maven.apache.org", "registry.npmjs.org", "deb.debian.org")
 HOLDER_SCRIPT = """set -e
 mount --bind "$1/etc" /etc
 mount --bind "$1/home" /home
@@ -60,6 +63,7 @@ class SandboxNetwork:
 
     # --- bring up -------------------------------------------------------------------------
     def create(self) -> None:
+        self._check_network_is_free()
         prefix = self.topology.network.prefixlen
         if self.switch not in self.existing_namespaces():
             ip("netns", "add", self.switch)
@@ -78,6 +82,21 @@ class SandboxNetwork:
             ip("-n", netns, "link", "set", "eth0", "up")
             ip("-n", netns, "link", "set", "lo", "up")
         self._create_uplink()
+
+    def _check_network_is_free(self) -> None:
+        """Fencing a range the host needs would cut it off: on some machines the package
+        registries answer on a documentation range (e.g. 203.0.113.80)."""
+        for host in REGISTRY_HOSTS:
+            try:
+                addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, socket.AF_INET)}
+            except OSError:
+                continue
+            inside = [address for address in addresses if ipaddress.ip_address(address) in self.topology.network]
+            if inside:
+                raise AgilityError(
+                    f"topology {self.topology.name}: its network {self.topology.network} contains {inside[0]}, "
+                    f"where this machine reaches {host}; choose another range"
+                )
 
     def _fence_host(self) -> None:
         """Make the cluster network unreachable from the host except through the uplink: without

@@ -6,12 +6,18 @@ a namespace node and on the host (which is how a service class is developed and 
 
 from __future__ import annotations
 
+import ctypes
+import os
 import subprocess
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agility.errors import AgilityError
 from agility.sandbox.processes import is_alive, read_pid
+
+CLONE_NEWNET = 0x40000000
 
 
 @dataclass
@@ -29,6 +35,10 @@ class Node:
         if user:
             return ["runuser", "-u", user, "--", *argv]
         return list(argv)
+
+    def call_in_network(self, function: Callable[[], object]) -> object:
+        """Call `function` with this node's network: its sockets reach what the node reaches."""
+        return function()
 
     def spawn(self, argv: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None) -> int:
         """Start a long-running process on this node, detached from the caller; return its pid."""
@@ -96,7 +106,34 @@ class NamespaceNode(Node):
             raise AgilityError(f"node {self.name} is not running (no holder process; is the sandbox up?)")
         return pid
 
+    def call_in_network(self, function: Callable[[], object]) -> object:
+        """Run `function` in a fresh thread that joined this node's network namespace (a thread's
+        namespace is its own, so the rest of the process stays on the host's network)."""
+        outcome: dict[str, object] = {}
+
+        def in_namespace() -> None:
+            try:
+                handle = os.open(f"/proc/{self.holder_pid}/ns/net", os.O_RDONLY)
+                try:
+                    if _libc.setns(handle, CLONE_NEWNET) != 0:
+                        raise OSError(ctypes.get_errno(), f"setns into node {self.name}'s network failed")
+                finally:
+                    os.close(handle)
+                outcome["value"] = function()
+            except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=in_namespace, name=f"netns-{self.name}")
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
     def wrap(self, argv: list[str], user: str | None = None, cwd: Path | None = None) -> list[str]:
         inner = super().wrap(argv, user, cwd)
         workdir = [f"--wd={cwd}"] if cwd else []
         return ["nsenter", "-t", str(self.holder_pid), "--net", "--mount", "--uts", *workdir, "--", *inner]
+
+
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)

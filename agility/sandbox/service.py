@@ -198,30 +198,43 @@ class Service:
 
     # --- helpers for subclasses ----------------------------------------------------------
     def port_open(self, node: Node, port: int) -> bool:
-        return port in listening_ports(node)
+        return holder_of(listening_ports(node), node.address, port) is not None
 
     def check_ports_free(self, node: Node) -> None:
         taken = listening_ports(node)
         for port_name, port in self.ports(node).items():
-            if port in taken:
+            holder = holder_of(taken, node.address, port)
+            if holder is not None:
                 raise AgilityError(
                     f"{self.instance(node)}: cannot start, its {port_name} port {port} on {node.name} "
-                    f"({node.address}) is already taken by {taken[port]}; log: {self.log_path(node)}"
+                    f"({node.address}) is already taken by {holder}; log: {self.log_path(node)}"
                 )
 
 
-def listening_ports(node: Node) -> dict[int, str]:
-    """TCP ports listened on in the node's network → the process holding each."""
+WILDCARDS = ("0.0.0.0", "*", "::", "")
+
+
+def listening_ports(node: Node) -> dict[tuple[str, int], str]:
+    """(address, port) listened on in the node's network → the process holding it."""
     done = node.run(["ss", "-Hltnp"], check=False, timeout=20)
-    found: dict[int, str] = {}
+    found: dict[tuple[str, int], str] = {}
     for line in done.stdout.splitlines():
         columns = line.split()
         if len(columns) < 4:
             continue
-        port = columns[3].rsplit(":", 1)[-1]
+        address, _, port = columns[3].rpartition(":")
+        address = address.strip("[]").removeprefix("::ffff:").split("%")[0]
         if port.isdigit():
-            found[int(port)] = columns[5] if len(columns) > 5 else "another process"
+            found[(address, int(port))] = columns[5] if len(columns) > 5 else "another process"
     return found
+
+
+def holder_of(listening: dict[tuple[str, int], str], address: str, port: int) -> str | None:
+    """Who listens where a connection to address:port would land (a wildcard bind counts)."""
+    for candidate in (address, *WILDCARDS):
+        if (candidate, port) in listening:
+            return listening[(candidate, port)]
+    return None
 
 
 def program_name(pid: int) -> str:

@@ -32,8 +32,17 @@ SUPERUSER = "root"  # every daemon runs as root, so root is the HDFS superuser
 ADD_OPENS = [
     f"--add-opens=java.base/{package}=ALL-UNNAMED"
     for package in (
-        "java.io", "java.lang", "java.lang.reflect", "java.math", "java.net", "java.text", "java.util",
-        "java.util.concurrent", "java.util.zip", "sun.security.util", "sun.security.x509",
+        "java.io",
+        "java.lang",
+        "java.lang.reflect",
+        "java.math",
+        "java.net",
+        "java.text",
+        "java.util",
+        "java.util.concurrent",
+        "java.util.zip",
+        "sun.security.util",
+        "sun.security.x509",
     )
 ]
 
@@ -69,11 +78,16 @@ def site_xml(properties: dict[str, object]) -> str:
     return f'<?xml version="1.0"?>\n<configuration>\n{body}</configuration>\n'
 
 
-def http_json(url: str, method: str = "GET", timeout: float = 5.0) -> dict:
-    request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        body = response.read()
-    return json.loads(body) if body else {}
+def http_json(node: Node, url: str, method: str = "GET", timeout: float = 5.0) -> dict:
+    """A JSON answer over HTTP, asked from inside `node`'s network (the sandbox's node addresses
+    are reachable there, not necessarily from the host)."""
+
+    def fetch() -> dict:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else {}
+
+    return node.call_in_network(fetch)
 
 
 class HadoopService(Service):
@@ -81,6 +95,7 @@ class HadoopService(Service):
 
     main_class = ""
     default_heap = "256m"
+    webapps: tuple[str, ...] = ()
 
     # --- the cluster this daemon belongs to ----------------------------------------------
     def namenode(self) -> Node:
@@ -94,8 +109,9 @@ class HadoopService(Service):
 
     def jmx(self, bean: str) -> dict:
         """One bean of the NameNode's JMX JSON servlet (cheap: no JVM is started)."""
-        url = f"http://{self.namenode().address}:{NAMENODE_HTTP}/jmx?qry=" + urllib.parse.quote(bean, safe=":=,")
-        beans = http_json(url, timeout=3).get("beans", [])
+        namenode = self.namenode()
+        url = f"http://{namenode.address}:{NAMENODE_HTTP}/jmx?qry=" + urllib.parse.quote(bean, safe=":=,")
+        beans = http_json(namenode, url, timeout=3).get("beans", [])
         return beans[0] if beans else {}
 
     # --- files ----------------------------------------------------------------------------
@@ -129,6 +145,8 @@ class HadoopService(Service):
             "dfs.namenode.datanode.registration.ip-hostname-check": "false",
             # Declare a killed DataNode dead after ~50 s instead of 10.5 min.
             "dfs.namenode.heartbeat.recheck-interval": 10000,
+            # After a restart, leave safe mode 3 s (not 30 s) after the blocks have been reported.
+            "dfs.namenode.safemode.extension": 3000,
             "dfs.datanode.data.dir": self.home(node) / "data" / "dn",
             "dfs.datanode.address": f"{address}:{DATANODE_DATA}",
             "dfs.datanode.http.address": f"{address}:{DATANODE_HTTP}",
@@ -156,8 +174,9 @@ class HadoopService(Service):
         for name, text in files.items():
             (conf / name).write_text(text)
         # HttpServer2 insists on finding webapps/<name> on the classpath, and hadoop-hdfs.jar on
-        # Maven Central ships none; the servlets (WebHDFS, /jmx) are registered in code.
-        for webapp in ("hdfs", "datanode", "static"):
+        # Maven Central ships none; the servlets (WebHDFS, /jmx) are registered in code, only
+        # the NameNode's HTML UI is missing. (HttpFS's own webapps/webhdfs is in its jar.)
+        for webapp in self.webapps:
             (conf / "webapps" / webapp).mkdir(parents=True, exist_ok=True)
 
     # --- processes ------------------------------------------------------------------------
@@ -169,14 +188,19 @@ class HadoopService(Service):
 
     def command(self, node: Node) -> list[str]:
         return jvm.server(
-            self.main_class, self.classpath(node), self.heap(), flags=ADD_OPENS,
+            self.main_class,
+            self.classpath(node),
+            self.heap(),
+            flags=ADD_OPENS,
             properties=self.java_properties(node),
         )
 
     def tool(self, node: Node, main_class: str, *args: str, timeout: float = 120, check: bool = True):
         """Run a Hadoop command-line class with this daemon's configuration, on its node."""
         argv = jvm.tool(
-            main_class, self.classpath(node), args=args,
+            main_class,
+            self.classpath(node),
+            args=args,
             properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
         )
         argv[1:1] = ADD_OPENS  # jvm.tool has no flags= parameter
@@ -195,6 +219,7 @@ class NameNode(HadoopService):
     name = "namenode"
     main_class = "org.apache.hadoop.hdfs.server.namenode.NameNode"
     default_heap = "512m"
+    webapps = ("hdfs",)
 
     def namenode(self) -> Node:
         return self.nodes[0]
@@ -205,14 +230,9 @@ class NameNode(HadoopService):
     def prepare(self, node: Node) -> None:
         super().prepare(node)
         if not (self.home(node) / "data" / "name" / "current" / "VERSION").exists():
-            # The cluster name as cluster id: DataNodes keep their data across a re-format.
-            argv = jvm.tool(
-                self.main_class, self.classpath(node),
-                args=["-format", "-clusterid", self.context.cluster, "-force", "-nonInteractive"],
-                properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
-            )
-            argv[1:1] = ADD_OPENS
-            node.run(argv, timeout=120)
+            # The cluster name as cluster id: after a re-format (state wiped) existing DataNodes
+            # are not refused for an "Incompatible clusterIDs".
+            self.tool(node, self.main_class, "-format", "-clusterid", self.context.cluster, "-force", "-nonInteractive")
 
     def is_ready(self, node: Node) -> bool:
         if not super().is_ready(node):
@@ -224,32 +244,36 @@ class NameNode(HadoopService):
         return state.get("FSState") == "Operational" or state.get("BlocksTotal", 0) > 0
 
     def readiness(self, node: Node) -> str:
-        return (f"RPC {node.address}:{NAMENODE_RPC} and HTTP :{NAMENODE_HTTP} to listen and the "
-                "NameNode to leave safe mode (JMX FSNamesystemState)")
+        return (
+            f"RPC {node.address}:{NAMENODE_RPC} and HTTP :{NAMENODE_HTTP} to listen and the "
+            "NameNode to leave safe mode (JMX FSNamesystemState)"
+        )
 
     def after_ready(self) -> None:
         """/user and a world-writable sticky /tmp, as a formatted Hadoop has them; re-runnable.
 
         Through the NameNode's own WebHDFS (no JVM to start); writes only what is missing, so a
         restarted NameNode still in safe mode does not fail here."""
-        base = f"http://{self.nodes[0].address}:{NAMENODE_HTTP}/webhdfs/v1"
+        node = self.nodes[0]
+        base = f"http://{node.address}:{NAMENODE_HTTP}/webhdfs/v1"
         for path, mode in (("/user", "755"), ("/tmp", "1777")):
             url = f"{base}{path}?user.name={SUPERUSER}"
             try:
-                status = http_json(f"{url}&op=GETFILESTATUS")["FileStatus"]
+                status = http_json(node, f"{url}&op=GETFILESTATUS", timeout=60)["FileStatus"]
             except urllib.error.HTTPError as error:
                 if error.code != 404:
                     raise
-                http_json(f"{url}&op=MKDIRS", method="PUT")
+                http_json(node, f"{url}&op=MKDIRS", method="PUT", timeout=60)
                 status = {}
             if status.get("permission") != mode:
-                http_json(f"{url}&op=SETPERMISSION&permission={mode}", method="PUT")
+                http_json(node, f"{url}&op=SETPERMISSION&permission={mode}", method="PUT", timeout=60)
 
 
 class DataNode(HadoopService):
     name = "datanode"
     main_class = "org.apache.hadoop.hdfs.server.datanode.DataNode"
     default_heap = "384m"
+    webapps = ("datanode",)
 
     def datanode_count(self) -> int:
         return len(self.nodes)
@@ -262,8 +286,10 @@ class DataNode(HadoopService):
         return state.get("NumLiveDataNodes", 0) >= len(self.nodes) and state.get("FSState") == "Operational"
 
     def cluster_readiness(self) -> str:
-        return (f"the NameNode at {self.namenode().address}:{NAMENODE_HTTP} to count {len(self.nodes)} "
-                "live DataNode(s) (JMX NumLiveDataNodes) and to be out of safe mode")
+        return (
+            f"the NameNode at {self.namenode().address}:{NAMENODE_HTTP} to count {len(self.nodes)} "
+            "live DataNode(s) (JMX NumLiveDataNodes) and to be out of safe mode"
+        )
 
 
 class HttpFS(HadoopService):
@@ -277,18 +303,20 @@ class HttpFS(HadoopService):
         return {"http": HTTPFS_HTTP}
 
     def extra_files(self, node: Node) -> dict[str, str]:
-        site = site_xml({
-            # HttpFSServerWebServer reads hadoop.httpfs.*, the httpfs-default.xml keys are httpfs.*
-            "hadoop.httpfs.http.host": node.address,
-            "hadoop.httpfs.http.port": HTTPFS_HTTP,
-            "httpfs.http.hostname": node.address,
-            "httpfs.http.port": HTTPFS_HTTP,
-            "httpfs.hadoop.config.dir": self.conf_dir(node),  # its core-site/hdfs-site for HDFS
-            "hadoop.http.temp.dir": self.home(node) / "tmp" / "jetty",
-            "hadoop.http.authentication.type": "simple",
-            "hadoop.http.authentication.signature.secret.file": self.conf_dir(node) / "httpfs-signature.secret",
-            "hadoop.http.max.threads": 50,  # default 1000, far above what 2 cores use
-        })
+        site = site_xml(
+            {
+                # HttpFSServerWebServer reads hadoop.httpfs.*, the httpfs-default.xml keys are httpfs.*
+                "hadoop.httpfs.http.host": node.address,
+                "hadoop.httpfs.http.port": HTTPFS_HTTP,
+                "httpfs.http.hostname": node.address,
+                "httpfs.http.port": HTTPFS_HTTP,
+                "httpfs.hadoop.config.dir": self.conf_dir(node),  # its core-site/hdfs-site for HDFS
+                "hadoop.http.temp.dir": self.home(node) / "tmp" / "jetty",
+                "hadoop.http.authentication.type": "simple",
+                "hadoop.http.authentication.signature.secret.file": self.conf_dir(node) / "httpfs-signature.secret",
+                "hadoop.http.max.threads": 50,  # default 1000, far above what 2 cores use
+            }
+        )
         return {"httpfs-site.xml": site, "httpfs-log4j.properties": LOG4J}
 
     def prepare(self, node: Node) -> None:
@@ -314,7 +342,7 @@ class HttpFS(HadoopService):
     def is_ready(self, node: Node) -> bool:
         if not super().is_ready(node):
             return False
-        http_json(f"{self.url(node)}/webhdfs/v1/?op=LISTSTATUS&user.name={SUPERUSER}")  # raises unless 200
+        http_json(node, f"{self.url(node)}/webhdfs/v1/?op=LISTSTATUS&user.name={SUPERUSER}")  # raises unless 200
         return True
 
     def readiness(self, node: Node) -> str:

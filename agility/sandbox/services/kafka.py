@@ -3,8 +3,8 @@
 Listeners, bound to each node's own address:
   INTERNAL   :9092  SASL_PLAINTEXT/SCRAM-SHA-512  inter-broker traffic and clients inside the cluster
   EXTERNAL   :9093  SASL_PLAINTEXT/SCRAM-SHA-512  clients on the developer's host through an SSH
-                    tunnel; advertised as 127.0.0.1:<external_base_port + 1-based node index>, so a
-                    client there needs one local forward per broker (see `external_forwards`)
+                    tunnel; advertised at the local end of the tunnel's forward to this broker
+                    (127.b.c.d:9093 for a broker at a.b.c.d, see agility.tunnel.local_address)
   CONTROLLER :9094  PLAINTEXT  the KRaft quorum; SCRAM is not supported on controller listeners, so
                     its principal (User:ANONYMOUS) must be a super user
 
@@ -24,6 +24,7 @@ from agility.errors import AgilityError
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
+from agility.tunnel import local_address
 from agility.waiting import tail
 
 INTERNAL_PORT = 9092
@@ -126,10 +127,6 @@ class Kafka(Service):
     def node_id(self, node: Node) -> int:
         return self.nodes.index(node) + 1
 
-    def external_port(self, node: Node) -> int:
-        """The port on the developer's host (127.0.0.1) that forwards to this broker's EXTERNAL listener."""
-        return int(self.settings.get("external_base_port", 19092)) + self.node_id(node)
-
     @property
     def cluster_id(self) -> str:
         return cluster_id_for(self.context.cluster)
@@ -157,7 +154,7 @@ class Kafka(Service):
             "controller.listener.names": "CONTROLLER",
             "listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://{node.address}:{EXTERNAL_PORT},"
             f"CONTROLLER://{node.address}:{CONTROLLER_PORT}",
-            "advertised.listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://127.0.0.1:{self.external_port(node)}",
+            "advertised.listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://{local_address(node.address)}:{EXTERNAL_PORT}",
             "listener.security.protocol.map": "INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name": "INTERNAL",
             # SCRAM on both client listeners; the broker talks to other brokers as admin.
@@ -230,7 +227,12 @@ class Kafka(Service):
             ],
             node,
         )
-        node.run(argv, timeout=120)
+        done = node.run(argv, timeout=120, check=False)
+        if done.returncode != 0:  # own message: node.run's would quote the argv with the credential
+            raise AgilityError(
+                f"{self.instance(node)}: formatting {self.data(node)} failed (exit {done.returncode}):\n"
+                f"{(done.stderr.strip() or done.stdout.strip())[-2000:]}"
+            )
 
     def command(self, node: Node) -> list[str]:
         return jvm.server(
@@ -281,17 +283,13 @@ class Kafka(Service):
             client.close()
 
     def cluster_ready(self) -> bool:
-        return len(self.admin_probe(self.bootstrap())) == len(self.nodes)
+        # the probe runs inside the cluster's network: the host cannot reach INTERNAL listeners
+        return len(self.nodes[0].call_in_network(lambda: self.admin_probe(self.bootstrap()))) == len(self.nodes)
 
     def cluster_readiness(self) -> str:
         return f"all {len(self.nodes)} brokers registered (describe_cluster as {ADMIN_USER} via {','.join(self.bootstrap())})"
 
     # --- for clients -----------------------------------------------------------------------
-    def external_forwards(self) -> list[tuple[int, str, int]]:
-        """(port on 127.0.0.1 of the developer's host, broker address, broker port): one SSH local
-        forward each, matching the EXTERNAL advertised listeners."""
-        return [(self.external_port(node), node.address, EXTERNAL_PORT) for node in self.nodes]
-
     def java_tool(self, main_class: str, args: list, node: Node) -> list[str]:
         return jvm.tool(
             main_class,
