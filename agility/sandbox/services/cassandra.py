@@ -20,7 +20,8 @@ from typing import ClassVar
 from agility.errors import AgilityError
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
-from agility.sandbox.service import Service
+from agility.sandbox.service import Service, holder_of, listening_ports
+from agility.waiting import wait_until
 
 CQL_PORT = 9042
 STORAGE_PORT = 7000
@@ -42,19 +43,40 @@ JAVA17_SERVER_FLAGS = [
     "-XX:+PerfDisableSharedMem",  # no hsperfdata mmap files in /tmp (also from jvm-server.options)
     "-ea",  # upstream runs with assertions on ...
     "-da:net.openhft...",  # ... except in Chronicle, which then runs out of memory by design
-    *[f"--add-exports={item}=ALL-UNNAMED" for item in (
-        "java.base/jdk.internal.misc", "java.management.rmi/com.sun.jmx.remote.internal.rmi",
-        "java.rmi/sun.rmi.registry", "java.rmi/sun.rmi.server", "java.sql/java.sql",
-        "java.base/java.lang.ref", "jdk.unsupported/sun.misc", "jdk.compiler/com.sun.tools.javac.file",
-        "jdk.attach/sun.tools.attach",
-    )],
-    *[f"--add-opens={item}=ALL-UNNAMED" for item in (
-        "java.base/java.lang.module", "java.base/jdk.internal.loader", "java.base/jdk.internal.ref",
-        "java.base/jdk.internal.reflect", "java.base/jdk.internal.math", "java.base/jdk.internal.module",
-        "java.base/jdk.internal.util.jar", "jdk.management/com.sun.management.internal",
-        "java.base/sun.nio.ch", "java.base/java.io", "java.base/java.lang.reflect",
-        "jdk.compiler/com.sun.tools.javac", "java.base/java.lang", "java.base/java.util", "java.base/java.nio",
-    )],
+    *[
+        f"--add-exports={item}=ALL-UNNAMED"
+        for item in (
+            "java.base/jdk.internal.misc",
+            "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+            "java.rmi/sun.rmi.registry",
+            "java.rmi/sun.rmi.server",
+            "java.sql/java.sql",
+            "java.base/java.lang.ref",
+            "jdk.unsupported/sun.misc",
+            "jdk.compiler/com.sun.tools.javac.file",
+            "jdk.attach/sun.tools.attach",
+        )
+    ],
+    *[
+        f"--add-opens={item}=ALL-UNNAMED"
+        for item in (
+            "java.base/java.lang.module",
+            "java.base/jdk.internal.loader",
+            "java.base/jdk.internal.ref",
+            "java.base/jdk.internal.reflect",
+            "java.base/jdk.internal.math",
+            "java.base/jdk.internal.module",
+            "java.base/jdk.internal.util.jar",
+            "jdk.management/com.sun.management.internal",
+            "java.base/sun.nio.ch",
+            "java.base/java.io",
+            "java.base/java.lang.reflect",
+            "jdk.compiler/com.sun.tools.javac",
+            "java.base/java.lang",
+            "java.base/java.util",
+            "java.base/java.nio",
+        )
+    ],
 ]
 JAVA17_SERVER_PROPERTIES = {
     "jdk.attach.allowAttachSelf": "true",
@@ -82,7 +104,7 @@ FAST_START_PROPERTIES = {
     "cassandra.superuser_setup_delay_ms": "0",  # create cassandra/cassandra at once, not after 10 s
     "cassandra.shutdown_announce_in_ms": "500",  # on SIGTERM, tell peers then wait 0.5 s, not 2 s
 }
-DEFAULT_RING_DELAY_MS = 1000  # upstream: 30000, slept while a non-seed node joins the ring
+DEFAULT_RING_DELAY_MS = 1000  # upstream 30000: slept at every first start (seed too) before NORMAL
 
 CASSANDRA_YAML = """\
 # Written by agility for {node}; rewritten at every start.
@@ -248,20 +270,18 @@ class Cassandra(Service):
         )
 
     def check_ports_free(self, node: Node) -> None:
-        """Like the base check, but per address: LocalNodes on 127.0.0.1/.2/.3 all use 9042."""
-        taken = listening_addresses(node)
-        wanted = [(name, node.address, port) for name, port in self.ports(node).items()]
-        wanted.append(("jmx", "127.0.0.1", self.jmx_port(node)))
-        for port_name, address, port in wanted:
-            holder = taken.get((address, port)) or taken.get(("*", port)) or taken.get(("0.0.0.0", port))
-            if holder:
-                raise AgilityError(
-                    f"{self.instance(node)}: cannot start, its {port_name} port {address}:{port} on "
-                    f"{node.name} is already taken by {holder}; log: {self.log_path(node)}"
-                )
+        """The base check, plus the JMX port, which is on 127.0.0.1 and so not in ports()."""
+        super().check_ports_free(node)
+        holder = holder_of(listening_ports(node), "127.0.0.1", self.jmx_port(node))
+        if holder is not None:
+            raise AgilityError(
+                f"{self.instance(node)}: cannot start, its JMX port 127.0.0.1:{self.jmx_port(node)} on "
+                f"{node.name} is already taken by {holder} (several nodes on one network need "
+                f"cassandra setting jmx_port_per_node: true); log: {self.log_path(node)}"
+            )
 
     def is_ready(self, node: Node) -> bool:
-        return cql_answers(node.address, CQL_PORT)
+        return bool(node.call_in_network(lambda: cql_answers(node.address, CQL_PORT)))
 
     def readiness(self, node: Node) -> str:
         return f"CQL on {node.address}:{CQL_PORT} to answer an OPTIONS request"
@@ -279,7 +299,10 @@ class Cassandra(Service):
     def after_ready(self) -> None:
         """Give auth data a replica on every node (up to 3), create the superuser `admin`,
         retire the default password. Re-runnable: once cassandra/cassandra is refused, log in
-        as admin."""
+        as admin. Runs in node 0's network: the host cannot reach the nodes' addresses."""
+        self.nodes[0].call_in_network(self._set_up_roles)
+
+    def _set_up_roles(self) -> None:
         admin_password = self.context.secrets["cassandra-admin"]
         default_password = self.context.secrets["cassandra-default"]
         contact = [node.address for node in self.nodes]
@@ -305,6 +328,26 @@ class Cassandra(Service):
             session.execute(f"ALTER ROLE {DEFAULT_USER} WITH PASSWORD = %s", (default_password,))
         finally:
             session.cluster.shutdown()
+        # Each node caches credentials for credentials_validity (2 s): until then the old password
+        # may still log in there. Return only once every node refuses it.
+        for address in contact:
+            wait_until(
+                lambda address=address: not self._can_log_in(address, DEFAULT_USER, DEFAULT_PASSWORD),
+                timeout=30,
+                what=f"{address} to refuse the default cassandra password",
+                service=self.name,
+                interval=0.5,
+            )
+
+    @staticmethod
+    def _can_log_in(address: str, user: str, password: str) -> bool:
+        from cassandra.cluster import NoHostAvailable
+
+        try:
+            cql_session([address], user, password).cluster.shutdown()
+            return True
+        except NoHostAvailable:
+            return False
 
     def _login(self, contact: list[str], candidates: list[tuple[str, str]]):
         from cassandra.cluster import NoHostAvailable
@@ -339,7 +382,8 @@ class Cassandra(Service):
 
 
 def cql_session(contact_points: list[str], user: str, password: str, port: int = CQL_PORT):
-    """A logged-in cassandra-driver Session (close with session.cluster.shutdown())."""
+    """A logged-in cassandra-driver Session (close with session.cluster.shutdown()). On sandbox
+    nodes, call it inside node.call_in_network(...): the host cannot reach node addresses."""
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import Cluster
     from cassandra.policies import DCAwareRoundRobinPolicy
@@ -379,16 +423,3 @@ def node_states(status_output: str) -> dict[str, str]:
         if len(columns) >= 2 and len(columns[0]) == 2 and columns[0][0] in "UD" and columns[0][1] in "NLJM":
             states[columns[1]] = columns[0]
     return states
-
-
-def listening_addresses(node: Node) -> dict[tuple[str, int], str]:
-    """(address, port) → process, for TCP listeners in the node's network."""
-    done = node.run(["ss", "-Hltnp"], check=False, timeout=20)
-    found = {}
-    for line in done.stdout.splitlines():
-        columns = line.split()
-        if len(columns) >= 4 and ":" in columns[3]:
-            address, port = columns[3].rsplit(":", 1)
-            if port.isdigit():
-                found[(address.strip("[]").split("%")[0], int(port))] = columns[5] if len(columns) > 5 else "a process"
-    return found
