@@ -64,7 +64,14 @@ def hdfs(clients: Clients) -> str:
     url = f"{clients.webhdfs_url()}/webhdfs/v1/?op=LISTSTATUS&user.name={clients.profile.hdfs.get('user', 'root')}"
     with urllib.request.urlopen(url, timeout=10) as answer:
         entries = json.load(answer)["FileStatuses"]["FileStatus"]
-    return f"LISTSTATUS / → {len(entries)} entries"
+    detail = f"LISTSTATUS / → {len(entries)} entries"
+    if clients.profile.hdfs.get("namenode_web"):
+        query = "qry=Hadoop:service=NameNode,name=FSNamesystemState"
+        url = f"http://{clients.local(clients.profile.hdfs['namenode_web'])}/jmx?{query}"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            state = json.load(answer)["beans"][0]
+        detail += f", {state['NumLiveDataNodes']} live DataNode(s)"
+    return detail
 
 
 def spark(clients: Clients) -> str:

@@ -53,6 +53,7 @@ def forwards_for(profile: Profile) -> list[str]:
         *profile.cassandra["contact_points"],
         profile.mysql["address"],
         profile.hdfs["webhdfs"],
+        *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else []),
         profile.spark["ui"],
     ]
     return list(dict.fromkeys(endpoints))

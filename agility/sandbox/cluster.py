@@ -37,7 +37,7 @@ START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-maste
 DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"]}
 ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop"}
 # The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.
-PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",),
+PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
                 "spark-master": ("ui",)}
 DEFAULT_CLUSTER = "shared"
 PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs", "spark-master")
@@ -223,6 +223,7 @@ class Sandbox:
                           "accounts": account("admin", "cassandra-admin")},
             "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0], "accounts": account("admin", "mariadb-admin")},
             "hdfs": {"webhdfs": svc["httpfs"].endpoints()["http"][0], "namenode": f"hdfs://{master.address}:8020",
+                     "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "user": "root"},
             "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},

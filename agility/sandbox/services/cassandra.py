@@ -105,6 +105,9 @@ FAST_START_PROPERTIES = {
     "cassandra.shutdown_announce_in_ms": "500",  # on SIGTERM, tell peers then wait 0.5 s, not 2 s
 }
 DEFAULT_RING_DELAY_MS = 1000  # upstream 30000: slept at every first start (seed too) before NORMAL
+# A joining node must have gossiped with a seed within the ring delay, or it refuses to bootstrap
+# ("Unable to contact any seeds"); 1 s is too short while other services load both cores.
+JOINING_RING_DELAY_MS = 5000
 
 CASSANDRA_YAML = """\
 # Written by agility for {node}; rewritten at every start.
@@ -216,6 +219,9 @@ class Cassandra(Service):
     def lib(self) -> Path:
         return Path(self.context.artifacts) / "cassandra" / "lib"
 
+    def default_ring_delay(self) -> int:
+        return DEFAULT_RING_DELAY_MS if len(self.nodes) == 1 else JOINING_RING_DELAY_MS
+
     def seeds(self) -> list[Node]:
         return self.nodes[:1]
 
@@ -258,7 +264,7 @@ class Cassandra(Service):
             "cassandra.jmx.local.port": self.jmx_port(node),
             "java.rmi.server.hostname": "127.0.0.1",  # local JMX: RMI stubs must point at loopback
             **FAST_START_PROPERTIES,
-            "cassandra.ring_delay_ms": int(self.settings.get("ring_delay_ms", DEFAULT_RING_DELAY_MS)),
+            "cassandra.ring_delay_ms": int(self.settings.get("ring_delay_ms", self.default_ring_delay())),
             **self.settings.get("properties", {}),  # extra -D knobs, e.g. to measure start-up
         }
         return jvm.server(
