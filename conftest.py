@@ -2,8 +2,8 @@
 
 pytest_plugins = [
     "fixtures.options",
-    "fixtures.platform",
     "fixtures.reporting",
+    "fixtures.platform",
     "steps.common",
     "steps.sandbox",
 ]

@@ -115,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
     actions = sandbox.add_subparsers(dest="action", required=True)
     actions.add_parser("fetch", help="download the services' jars and packages (cached)").set_defaults(run=cmd_fetch)
     up = actions.add_parser("up", help="start every node and service")
-    up.add_argument("--topology", default=None, help="small (default) or ha, or a topology file")
+    up.add_argument("--topology", default="small", help="small (default) or ha, or a topology file")
     up.add_argument("--fresh", action="store_true", help="remove all data first")
     up.set_defaults(run=cmd_up)
     down = actions.add_parser("down", help="stop everything, remove namespaces and links")

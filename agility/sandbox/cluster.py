@@ -165,6 +165,13 @@ class Sandbox:
         return permitted
 
     def _start_services(self, progress: Progress) -> dict[str, float]:
+        lock = threading.Lock()
+        unsafe_progress = progress
+
+        def progress(line: str) -> None:  # noqa: F811 - the same callback, one thread at a time
+            with lock:
+                unsafe_progress(line)
+
         ready = {name: threading.Event() for name in self.services}
         failures: dict[str, Exception] = {}
         timings: dict[str, float] = {}
