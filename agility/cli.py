@@ -107,6 +107,22 @@ def cmd_tunnel(args) -> int:
     return 0
 
 
+def cmd_provision_area(args) -> int:
+    from agility import areas, profiles
+    from agility.clients import Clients
+    from agility.provisioning.areas import provision_kafka_area
+    from agility.tunnel import shared_tunnel
+
+    profile = profiles.load(args.profile)
+    area = areas.get(args.area, profile.extra.get("areas"))
+    with shared_tunnel(profile) as forwards:
+        changes = provision_kafka_area(profile, Clients(profile, forwards), area)
+    for change in changes:
+        _print(f"  + {change}")
+    _print(f"area {area.name}: {len(changes)} change(s)" if changes else f"area {area.name}: no changes")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="agility", description="An executable demo of a data platform.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -130,6 +146,13 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("--node")
     logs.add_argument("--lines", type=int, default=40)
     logs.set_defaults(run=cmd_logs)
+
+    provision = commands.add_parser("provision", help="work areas, users and accounts")
+    what = provision.add_subparsers(dest="what", required=True)
+    area = what.add_parser("area", help="an area's Kafka developer: Linux user, SCRAM account + ACLs, client settings")
+    area.add_argument("area", help="dev, test or prod")
+    area.add_argument("--profile", default=None)
+    area.set_defaults(run=cmd_provision_area)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

@@ -27,6 +27,13 @@ class Clients:
         return self.forwards[endpoint]
 
     # --- Kafka ------------------------------------------------------------------------------
+    def kafka_account(self, area: str | None = None) -> Account:
+        """The area's own Kafka account (e.g. dev-kafka for dev) if the profile has one, else admin."""
+        accounts = self.profile.kafka.get("accounts", {})
+        if area and area in accounts:
+            return accounts[area]
+        return self.profile.account("kafka")
+
     def kafka_settings(self, account: Account | None = None) -> dict:
         account = account or self.profile.account("kafka")
         return {
@@ -37,10 +44,10 @@ class Clients:
             "sasl_plain_password": account.password.reveal(),
         }
 
-    def kafka_admin(self, account: Account | None = None):
+    def kafka_admin(self, account: Account | None = None, **options):
         from kafka import KafkaAdminClient
 
-        return KafkaAdminClient(**self.kafka_settings(account), request_timeout_ms=15000)
+        return KafkaAdminClient(**self.kafka_settings(account), **{"request_timeout_ms": 15000, **options})
 
     def kafka_producer(self, account: Account | None = None, **options):
         from kafka import KafkaProducer

@@ -61,6 +61,15 @@ class Bastion:
 
 
 @dataclass(frozen=True)
+class SshUser:
+    """A person's SSH identity for this cluster and the services their tunnel may reach."""
+
+    name: str
+    key: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -73,7 +82,17 @@ class Profile:
     hdfs: dict
     spark: dict
     source: str = ""
+    ssh_users: dict[str, SshUser] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    def ssh_user(self, name: str | None) -> SshUser:
+        """The identity `name` logs in with (the bastion's operator when None)."""
+        if name is None or name == self.bastion.user:
+            return SshUser(self.bastion.user, self.bastion.key, tuple(ENDPOINTS))
+        if name not in self.ssh_users:
+            known = ", ".join([self.bastion.user, *self.ssh_users])
+            raise ConfigError(f"profile {self.name}: no SSH user '{name}'; users: {known}")
+        return self.ssh_users[name]
 
     def node_address(self, name: str) -> str:
         if name not in self.nodes:
@@ -140,11 +159,19 @@ def parse(data: dict, source: str = "profile") -> Profile:
             role: _account(spec, f"{source}: {service}.accounts.{role}") for role, spec in (section.get("accounts") or {}).items()
         }
         sections[service] = section
+    ssh_users = {}
+    for user, spec in (data.get("ssh_users") or {}).items():
+        if not isinstance(spec, dict) or "key" not in spec:
+            fail(f"ssh_users.{user}: needs 'key' (path of the private key)")
+        unknown = set(spec.get("services", [])) - set(ENDPOINTS)
+        if unknown:
+            fail(f"ssh_users.{user}.services: unknown {sorted(unknown)}; services: {', '.join(ENDPOINTS)}")
+        ssh_users[user] = SshUser(user, str(spec["key"]), tuple(spec.get("services", [])))
     return Profile(
-        name=data["name"], description=data.get("description", ""),
+        name=data["name"], description=data.get("description", ""), ssh_users=ssh_users,
         bastion=Bastion(bastion["host"], int(bastion.get("port", 22)), bastion["user"], str(bastion["key"])),
         edge=data["edge"], nodes={str(k): str(v) for k, v in nodes.items()}, source=source,
-        extra={key: value for key, value in data.items() if key not in required and key not in ("description", "bastion")},
+        extra={key: value for key, value in data.items() if key not in (*required, "description", "ssh_users")},
         **sections,
     )
 

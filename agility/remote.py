@@ -33,8 +33,9 @@ class ClusterShell:
     def __init__(self, profile: Profile, user: str | None = None, key: str | None = None):
         logging.getLogger("paramiko").setLevel(logging.CRITICAL)
         self.profile = profile
-        self.user = user or profile.bastion.user
-        self.key = os.path.expanduser(key or profile.bastion.key)
+        identity = profile.ssh_user(user)
+        self.user = identity.name
+        self.key = os.path.expanduser(key or identity.key)
         self._bastion: paramiko.SSHClient | None = None
         self._nodes: dict[str, paramiko.SSHClient] = {}
 

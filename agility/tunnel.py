@@ -46,16 +46,23 @@ def split(endpoint: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def forwards_for(profile: Profile) -> list[str]:
-    """Every cluster endpoint that a client on the host uses."""
-    endpoints = [
-        *profile.kafka["bootstrap"],
-        *profile.cassandra["contact_points"],
-        profile.mysql["address"],
-        profile.hdfs["webhdfs"],
-        *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else []),
-        profile.spark["ui"],
-    ]
+def service_endpoints(profile: Profile) -> dict[str, list[str]]:
+    """Per service, the cluster endpoints a client on the host uses."""
+    return {
+        "kafka": list(profile.kafka["bootstrap"]),
+        "cassandra": list(profile.cassandra["contact_points"]),
+        "mysql": [profile.mysql["address"]],
+        "hdfs": [profile.hdfs["webhdfs"], *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else [])],
+        "spark": [profile.spark["ui"]],
+    }
+
+
+def forwards_for(profile: Profile, user: str | None = None) -> list[str]:
+    """The endpoints a user's tunnel forwards: every service for the operator, a developer's
+    own services otherwise (the bastion refuses the rest anyway)."""
+    allowed = profile.ssh_user(user).services
+    endpoints = [endpoint for service, found in service_endpoints(profile).items() if service in allowed
+                 for endpoint in found]
     return list(dict.fromkeys(endpoints))
 
 
@@ -78,7 +85,7 @@ def is_open(profile: Profile, user: str) -> bool:
         return False
     from agility.sandbox.processes import is_alive
 
-    if not is_alive(state.get("pid")) or set(state.get("forwards", {})) != set(forwards_for(profile)):
+    if not is_alive(state.get("pid")) or set(state.get("forwards", {})) != set(forwards_for(profile, user)):
         return False
     for local in state["forwards"].values():
         try:
@@ -91,17 +98,18 @@ def is_open(profile: Profile, user: str) -> bool:
 class Tunnel:
     """The forwards of one profile for one user, in this process."""
 
-    def __init__(self, profile: Profile, user: str | None = None, key: str | None = None):
+    def __init__(self, profile: Profile, user: str | None = None):
         self.profile = profile
-        self.user = user or profile.bastion.user
-        self.key = os.path.expanduser(key or profile.bastion.key)
+        identity = profile.ssh_user(user)
+        self.user = identity.name
+        self.key = os.path.expanduser(identity.key)
         self.forwarder = None
 
     def start(self) -> dict[str, str]:
         import sshtunnel
 
         logging.getLogger("paramiko").setLevel(logging.CRITICAL)
-        remotes = forwards_for(self.profile)
+        remotes = forwards_for(self.profile, self.user)
         try:
             self.forwarder = sshtunnel.SSHTunnelForwarder(
                 (self.profile.bastion.host, self.profile.bastion.port),
@@ -187,6 +195,6 @@ def shared_tunnel(profile: Profile, user: str | None = None):
     resource = SharedResource(f"tunnel-{profile.name}-{user}")
     resource.acquire(lambda: is_open(profile, user), lambda: start_background(profile, user))
     try:
-        yield {remote: local_endpoint(remote) for remote in forwards_for(profile)}
+        yield {remote: local_endpoint(remote) for remote in forwards_for(profile, user)}
     finally:
         resource.release(lambda: stop_background(profile, user))

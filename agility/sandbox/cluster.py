@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from agility import areas
 from agility.errors import AgilityError, SandboxUnavailable
 from agility.paths import ARTIFACTS_DIR, STATE_DIR
 from agility.sandbox import operator, secrets_store, topology
@@ -153,15 +154,26 @@ class Sandbox:
         key = operator.ensure_key(self.state_dir)
         public = key.with_suffix(".pub").read_text()
         for node in self.nodes.values():
+            operator.add_groups_and_sudo(node)
             operator.add_local_user(node, operator.OPERATOR, operator.OPERATOR_UID, public)
 
-    def permitted_forwards(self) -> list[str]:
-        permitted = [f"{node.address}:22" for node in self.nodes.values()]
-        for name, service in self.services.items():
-            for node in service.nodes:
-                for port_name, port in service.ports(node).items():
-                    if port_name in PUBLIC_PORTS.get(name, ()):
-                        permitted.append(f"{node.address}:{port}")
+    def public_endpoints(self, service_names) -> list[str]:
+        found = []
+        for name in service_names:
+            service = self.services.get(name)
+            for node in service.nodes if service else []:
+                found += [f"{node.address}:{port}" for port_name, port in service.ports(node).items()
+                          if port_name in PUBLIC_PORTS.get(name, ())]
+        return found
+
+    def permitted_forwards(self) -> dict[str, list[str]]:
+        """Per group, the endpoints the bastion forwards to: operators reach every node's sshd
+        and every public service port; a developer group reaches its services and the edge."""
+        edge = f"{self.nodes[self.topology.edge].address}:22"
+        permitted = {operator.OPERATORS_GROUP: [f"{node.address}:22" for node in self.nodes.values()]
+                     + self.public_endpoints(self.services)}
+        for group, services in operator.DEVELOPER_GROUPS.items():
+            permitted[group] = [edge, *self.public_endpoints(services)]
         return permitted
 
     def _start_services(self, progress: Progress) -> dict[str, float]:
@@ -215,6 +227,10 @@ class Sandbox:
         def account(user: str, key: str) -> dict:
             return {"admin": {"user": user, "password": {"file": secrets_file, "key": key}}}
 
+        def area_accounts() -> dict:
+            return {name: {"user": area.kafka_account, "password": {"file": secrets_file, "key": f"kafka-{name}"}}
+                    for name, area in areas.load_all().items()}
+
         master = svc["namenode"].nodes[0]
         profile = {
             "name": "sandbox",
@@ -224,8 +240,9 @@ class Sandbox:
             "edge": self.topology.edge,
             "nodes": {name: node.address for name, node in self.nodes.items()},
             "kafka": {"bootstrap": svc["kafka"].endpoints()["external"],
+                      "cli": svc["kafka"].edge_cli(),
                       "internal_bootstrap": svc["kafka"].endpoints()["internal"],
-                      "accounts": account("admin", "kafka-admin")},
+                      "accounts": {**account("admin", "kafka-admin"), **area_accounts()}},
             "cassandra": {"contact_points": svc["cassandra"].endpoints()["cql"],
                           "accounts": account("admin", "cassandra-admin")},
             "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0], "accounts": account("admin", "mariadb-admin")},
@@ -233,6 +250,9 @@ class Sandbox:
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "user": "root"},
             "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
+            "ssh_users": {area.kafka_account: {"key": str(operator.ensure_key(self.state_dir, area.kafka_account)),
+                                               "services": ["kafka"]}
+                          for area in areas.load_all().values()},
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import yaml
 
-NAMES = ("kafka-admin", "cassandra-admin", "cassandra-default", "mariadb-admin")
+NAMES = (
+    "kafka-admin", "cassandra-admin", "cassandra-default", "mariadb-admin",
+    "kafka-dev", "kafka-test", "kafka-prod",
+)
 
 
 def load_or_create(path: Path) -> dict[str, str]:

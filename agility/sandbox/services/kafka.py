@@ -316,8 +316,24 @@ class Kafka(Service):
             extra += [option, str(conf / "admin-client.properties")]
         return self.java_tool(main_class, [*extra, *args], node)
 
+    def edge_cli(self) -> dict[str, list[str]]:
+        """How a user on the edge node runs each Kafka tool (argv prefix; the profile keeps it, so
+        a real cluster can say `kafka-topics.sh` instead)."""
+        tools_config = self.context.artifacts / "kafka" / "tools-log4j2.xml"
+        if not tools_config.exists():
+            tools_config.write_text(TOOLS_LOG4J2)
+        runner = jvm.tool("", f"{self.lib}/*", properties={"log4j2.configurationFile": tools_config})[:-1]
+        return {tool: [*runner, main_class] for tool, main_class in EDGE_TOOLS.items()}
+
     def run_tool(self, node: Node, main_class: str, args: list = (), timeout: float = 120, **kwargs):
         return node.run(self.tool_command(node, main_class, args), timeout=timeout, **kwargs)
+
+
+EDGE_TOOLS = {
+    "topics": "org.apache.kafka.tools.TopicCommand",
+    "console_consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "consumer_groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+}
 
 
 def render_properties(values: dict) -> str:

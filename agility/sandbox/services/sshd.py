@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 from agility.sandbox.node import Node
-from agility.sandbox.operator import OPERATOR
+from agility.sandbox.operator import DEVELOPER_GROUPS, OPERATORS_GROUP
 from agility.sandbox.service import Service
 
 SSHD = "/usr/sbin/sshd"
@@ -51,13 +51,15 @@ class Sshd(Service):
             "MaxStartups 100:30:200",
             "Subsystem sftp internal-sftp",
         ]
-        allowed_users = self.context.settings.get("ssh_users", {}).get(node.name, [OPERATOR])
-        lines.append("AllowUsers " + " ".join(allowed_users))
-        if self.is_bastion(node):
-            permitted = self.context.settings.get("permit_open", [])
-            lines += ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted) or "none")]
-        else:
-            lines.append("AllowTcpForwarding no")
+        lines.append("AllowGroups " + " ".join([OPERATORS_GROUP, *DEVELOPER_GROUPS]))
+        if not self.is_bastion(node):
+            return "\n".join([*lines, "AllowTcpForwarding no"]) + "\n"
+        # Operators may forward to every service endpoint; each developer group only to its own
+        # services (and the edge node's sshd). Anything else is "administratively prohibited".
+        permitted: dict[str, list[str]] = self.context.settings.get("permit_open", {})
+        lines += ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted.get(OPERATORS_GROUP, [])) or "none")]
+        for group in DEVELOPER_GROUPS:
+            lines += [f"Match Group {group}", "    PermitOpen " + (" ".join(permitted.get(group, [])) or "none")]
         return "\n".join(lines) + "\n"
 
     def command(self, node: Node) -> list[str]:

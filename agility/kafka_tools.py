@@ -1,0 +1,97 @@
+"""Kafka's own command-line tools, run on the edge node as a user of the cluster: describe a
+topic, show a sample of its events, show each consumer group's lag."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agility.errors import AgilityError
+from agility.profiles import Account, Profile
+from agility.remote import ClusterShell
+
+CLIENT_CONFIG = ".agility/kafka-client.properties"
+
+
+@dataclass
+class PartitionInfo:
+    partition: int
+    leader: int
+    replicas: list[int]
+    isr: list[int]
+
+
+@dataclass
+class GroupLag:
+    group: str
+    lag_by_partition: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.lag_by_partition.values())
+
+
+class EdgeKafkaTools:
+    def __init__(self, profile: Profile, shell: ClusterShell, account: Account):
+        self.profile = profile
+        self.shell = shell
+        self.account = account
+        self.edge = profile.edge
+        self.cli = profile.kafka.get("cli") or {}
+        self.bootstrap = ",".join(profile.kafka["internal_bootstrap"])
+
+    def install_client_config(self) -> bool:
+        """The user's SASL settings in a file only they can read; the password goes over the SSH
+        channel's stdin, never on a command line. True if the file changed."""
+        password = self.account.password.reveal().replace("\\", "\\\\").replace('"', '\\"')
+        config = (
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{self.account.user}" password="{password}";\n'
+        )
+        current = self.shell.run(self.edge, ["sh", "-c", 'cat "$HOME/$1" 2>/dev/null', "sh", CLIENT_CONFIG], check=False)
+        if current.stdout == config:
+            return False
+        self.shell.run(self.edge, ["sh", "-c", 'umask 077 && mkdir -p "$HOME/.agility" && cat > "$HOME/$1"', "sh",
+                                   CLIENT_CONFIG], input=config)
+        return True
+
+    def tool(self, name: str, *args: str, timeout: float = 120) -> str:
+        if name not in self.cli:
+            raise AgilityError(f"profile {self.profile.name}: kafka.cli has no '{name}' command; it has: {', '.join(self.cli)}")
+        config_option = "--consumer.config" if name == "console_consumer" else "--command-config"
+        home = self.shell.run(self.edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
+        argv = [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, f"{home}/{CLIENT_CONFIG}", *args]
+        return self.shell.run(self.edge, argv, timeout=timeout).stdout
+
+    def describe_topic(self, topic: str) -> list[PartitionInfo]:
+        output = self.tool("topics", "--describe", "--topic", topic)
+        found = []
+        for match in re.finditer(r"Partition:\s*(\d+)\s+Leader:\s*(-?\d+)\s+Replicas:\s*([\d,]+)\s+Isr:\s*([\d,]*)", output):
+            found.append(PartitionInfo(int(match[1]), int(match[2]), _ids(match[3]), _ids(match[4])))
+        if not found:
+            raise AgilityError(f"kafka-topics --describe {topic} showed no partitions:\n{output[-800:]}")
+        return sorted(found, key=lambda info: info.partition)
+
+    def list_topics(self) -> list[str]:
+        return self.tool("topics", "--list").split()
+
+    def sample(self, topic: str, count: int) -> list[str]:
+        output = self.tool("console_consumer", "--topic", topic, "--from-beginning", "--max-messages", str(count),
+                           "--timeout-ms", "20000", "--property", "print.key=true", "--property", "key.separator= | ")
+        return [line for line in output.splitlines() if line.strip()]
+
+    def group_lag(self, group: str) -> GroupLag:
+        output = self.tool("consumer_groups", "--describe", "--group", group)
+        lags = {}
+        for line in output.splitlines():
+            columns = line.split()
+            if len(columns) >= 6 and columns[0] == group and columns[2].isdigit():
+                lags[int(columns[2])] = int(columns[5]) if columns[5].lstrip("-").isdigit() else 0
+        if not lags:
+            raise AgilityError(f"consumer group {group} has no committed offsets:\n{output[-800:]}")
+        return GroupLag(group, lags)
+
+
+def _ids(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]

@@ -1,0 +1,1 @@
+"""Provisioning: work areas, accounts and permissions, declared in data and applied idempotently."""

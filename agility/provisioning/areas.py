@@ -1,0 +1,38 @@
+"""A work area's Kafka developer end to end: the Linux user on every node (to reach the edge
+through the bastion), the area's SCRAM account with its ACLs, and the Kafka client settings in
+the user's home on the edge node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agility.areas import Area
+from agility.clients import Clients
+from agility.kafka_tools import EdgeKafkaTools
+from agility.profiles import Profile
+from agility.provisioning import kafka
+from agility.provisioning.linux import LinuxUser, ensure_user
+from agility.remote import ClusterShell
+
+KAFKA_DEVELOPERS = "kafka-developers"
+
+
+def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
+    identity = profile.ssh_user(area.kafka_account)
+    public_key = Path(identity.key).expanduser().with_suffix(".pub").read_text()
+    return LinuxUser(area.kafka_account, (KAFKA_DEVELOPERS,), public_key)
+
+
+def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """Idempotent: returns the changes made (none on a second run)."""
+    user = kafka_developer(profile, area)
+    changes: list[str] = []
+    with ClusterShell(profile) as operator:
+        for node in profile.nodes:
+            changes += ensure_user(operator, node, user)
+    changes += kafka.ensure_area_account(clients, area).applied
+    with ClusterShell(profile, user=user.name) as developer:
+        tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
+        if tools.install_client_config():
+            changes.append(f"{profile.edge}: Kafka client settings for {user.name}")
+    return changes

@@ -1,0 +1,56 @@
+"""Linux users on cluster nodes, created over SSH with sudo as an operator's script would:
+idempotent (a second run changes nothing) and reporting each change it makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agility.errors import AgilityError
+from agility.remote import ClusterShell
+
+
+@dataclass(frozen=True)
+class LinuxUser:
+    name: str
+    groups: tuple[str, ...]
+    public_key: str
+    shell: str = "/bin/bash"
+
+
+def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
+    """The user exists on `node` with its groups, shell and exactly this authorized key."""
+    changes = []
+    exists = shell.run(node, ["getent", "passwd", user.name], check=False).ok
+    if not exists:
+        shell.run(node, ["sudo", "-n", "useradd", "--create-home", "--shell", user.shell,
+                         "--groups", ",".join(user.groups), user.name])
+        # useradd locks the password ("!"); a locked account may not log in even by key, so
+        # set "*": no password can match, but the account is not locked.
+        shell.run(node, ["sudo", "-n", "usermod", "--password", "*", user.name])
+        changes.append(f"{node}: created user {user.name} in {', '.join(user.groups)}")
+    else:
+        current = set(shell.run(node, ["id", "-nG", user.name]).stdout.split())
+        missing = [group for group in user.groups if group not in current]
+        if missing:
+            shell.run(node, ["sudo", "-n", "usermod", "--append", "--groups", ",".join(missing), user.name])
+            changes.append(f"{node}: added {user.name} to {', '.join(missing)}")
+    home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
+    keys = f"{home}/.ssh/authorized_keys"
+    present = shell.run(node, ["sudo", "-n", "cat", keys], check=False).stdout
+    if present.strip() != user.public_key.strip():
+        shell.run(node, ["sudo", "-n", "install", "-d", "-m", "700", "-o", user.name, "-g", user.name, f"{home}/.ssh"])
+        shell.run(node, ["sudo", "-n", "tee", keys], input=user.public_key.strip() + "\n")
+        shell.run(node, ["sudo", "-n", "chown", f"{user.name}:{user.name}", keys])
+        shell.run(node, ["sudo", "-n", "chmod", "600", keys])
+        changes.append(f"{node}: authorized key of {user.name}")
+    return changes
+
+
+def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
+    if not shell.run(node, ["getent", "passwd", name], check=False).ok:
+        return []
+    shell.run(node, ["sudo", "-n", "pkill", "-KILL", "-u", name], check=False)
+    done = shell.run(node, ["sudo", "-n", "userdel", "--remove", name], check=False)
+    if not done.ok:
+        raise AgilityError(f"{node}: could not remove user {name}: {done.stderr.strip()}")
+    return [f"{node}: removed user {name}"]
