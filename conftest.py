@@ -4,6 +4,9 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.reporting",
     "fixtures.platform",
+    "fixtures.areas",
     "steps.common",
     "steps.sandbox",
+    "steps.kafka_act",
+    "steps.pipeline",
 ]

@@ -103,7 +103,8 @@ def cmd_tunnel(args) -> int:
     from agility import profiles, tunnel
 
     profile = profiles.load(args.profile)
-    tunnel.serve(profile, args.user)
+    services = tuple(args.services.split(",")) if args.services else None
+    tunnel.serve(profile, args.user, services)
     return 0
 
 
@@ -157,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)
     tunnel.add_argument("--user", default=None, help="the SSH user (default: the profile's bastion user)")
+    tunnel.add_argument("--services", default=None, help="only these services, e.g. kafka or cassandra,mysql")
     tunnel.set_defaults(run=cmd_tunnel)
     return root
 

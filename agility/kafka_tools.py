@@ -4,6 +4,7 @@ topic, show a sample of its events, show each consumer group's lag."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from agility.errors import AgilityError
@@ -39,6 +40,7 @@ class EdgeKafkaTools:
         self.edge = profile.edge
         self.cli = profile.kafka.get("cli") or {}
         self.bootstrap = ",".join(profile.kafka["internal_bootstrap"])
+        self.home: str | None = None
 
     def install_client_config(self) -> bool:
         """The user's SASL settings in a file only they can read; the password goes over the SSH
@@ -56,13 +58,16 @@ class EdgeKafkaTools:
                                    CLIENT_CONFIG], input=config)
         return True
 
-    def tool(self, name: str, *args: str, timeout: float = 120) -> str:
+    def command(self, name: str, *args: str) -> list[str]:
         if name not in self.cli:
             raise AgilityError(f"profile {self.profile.name}: kafka.cli has no '{name}' command; it has: {', '.join(self.cli)}")
         config_option = "--consumer.config" if name == "console_consumer" else "--command-config"
-        home = self.shell.run(self.edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
-        argv = [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, f"{home}/{CLIENT_CONFIG}", *args]
-        return self.shell.run(self.edge, argv, timeout=timeout).stdout
+        if self.home is None:
+            self.home = self.shell.run(self.edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
+        return [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, f"{self.home}/{CLIENT_CONFIG}", *args]
+
+    def tool(self, name: str, *args: str, timeout: float = 120) -> str:
+        return self.shell.run(self.edge, self.command(name, *args), timeout=timeout).stdout
 
     def describe_topic(self, topic: str) -> list[PartitionInfo]:
         output = self.tool("topics", "--describe", "--topic", topic)
@@ -77,9 +82,16 @@ class EdgeKafkaTools:
         return self.tool("topics", "--list").split()
 
     def sample(self, topic: str, count: int) -> list[str]:
-        output = self.tool("console_consumer", "--topic", topic, "--from-beginning", "--max-messages", str(count),
-                           "--timeout-ms", "20000", "--property", "print.key=true", "--property", "key.separator= | ")
-        return [line for line in output.splitlines() if line.strip()]
+        """The first `count` events of the topic as `key | value` lines. The consumer group is
+        named after the topic, so an area account whose ACLs cover only its prefix may use it."""
+        group = f"{topic}.console-{uuid.uuid4().hex[:8]}"
+        done = self.shell.run(self.edge, self.command(
+            "console_consumer", "--topic", topic, "--group", group, "--from-beginning", "--max-messages", str(count),
+            "--timeout-ms", "20000", "--property", "print.key=true", "--property", "key.separator= | "), timeout=120)
+        if "ERROR" in done.stderr:
+            errors = [line for line in done.stderr.splitlines() if "Exception" in line or "ERROR" in line]
+            raise AgilityError(f"kafka-console-consumer on {self.edge} failed: {' / '.join(errors[:2])}")
+        return [line for line in done.stdout.splitlines() if line.strip()]
 
     def group_lag(self, group: str) -> GroupLag:
         output = self.tool("consumer_groups", "--describe", "--group", group)

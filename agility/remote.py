@@ -64,6 +64,17 @@ class ClusterShell:
             self._nodes[name] = self._client(address, 22, sock=channel)
         return self._nodes[name]
 
+    def forward_refusal(self, endpoint: str) -> str | None:
+        """Ask the bastion for a forward to `endpoint` as this user: None if granted, else why not."""
+        host, _, port = endpoint.rpartition(":")
+        try:
+            channel = self.bastion().get_transport().open_channel("direct-tcpip", (host, int(port)), ("127.0.0.1", 0),
+                                                                  timeout=10)
+        except paramiko.ChannelException as error:
+            return f"{error.text or 'refused'} (code {error.code})"
+        channel.close()
+        return None
+
     def run(self, node: str, argv: list[str], timeout: float = 300, input: str | None = None, check: bool = True) -> Result:
         command = shlex.join(argv)
         stdin, stdout, stderr = self.node(node).exec_command(command, timeout=timeout)

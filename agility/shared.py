@@ -1,15 +1,20 @@
-"""A resource several processes use at once (pytest-xdist workers, a presenter's terminal):
-the first user starts it, later users join, the last user that joined stops it — unless it was
-running before any of them came, in which case it is left as it was found."""
+"""A resource several processes use at once (pytest-xdist workers, job processes, a presenter's
+terminal): the first user starts it, later users join, the last one leaving stops it — unless it
+was running before any of them came, in which case it is left as it was found.
+
+Users are counted by process id, so a user that died without leaving (SIGKILL) no longer counts.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 
 from filelock import FileLock
 
 from agility.paths import STATE_DIR
+from agility.sandbox.processes import is_alive
 
 LOCK_DIR = STATE_DIR / "locks"
 
@@ -22,37 +27,47 @@ class SharedResource:
 
     def _read(self) -> dict:
         try:
-            return json.loads(self.ledger.read_text())
+            state = json.loads(self.ledger.read_text())
         except (FileNotFoundError, ValueError):
-            return {"users": 0, "started_by_us": False}
+            state = {}
+        holders = [pid for pid in state.get("holders", []) if is_alive(pid)]
+        return {"holders": holders, "started_by_us": bool(state.get("started_by_us"))}
+
+    def _write(self, state: dict) -> None:
+        self.ledger.write_text(json.dumps(state))
+
+    def orphaned(self) -> bool:
+        """Started by one of us, and every process that used it is gone."""
+        with self.lock.acquire(timeout=60):
+            state = self._read()
+            return state["started_by_us"] and not state["holders"]
 
     def acquire(self, is_running: Callable[[], bool], start: Callable[[], None], timeout: float = 900) -> bool:
         """Join the resource, starting it if nobody runs it; True if this call started it."""
         with self.lock.acquire(timeout=timeout):
             state = self._read()
             started = False
-            if state["users"] == 0 or not is_running():
-                if is_running():
-                    state = {"users": 0, "started_by_us": False}
-                else:
-                    start()
-                    state = {"users": 0, "started_by_us": True}
-                    started = True
-            state["users"] += 1
-            self.ledger.write_text(json.dumps(state))
+            if not is_running():
+                start()
+                state, started = {"holders": [], "started_by_us": True}, True
+            elif not state["holders"] and not state["started_by_us"]:
+                state = {"holders": [], "started_by_us": False}  # someone else's: leave it running
+            state["holders"].append(os.getpid())
+            self._write(state)
             return started
 
     def release(self, stop: Callable[[], None], keep: bool = False) -> bool:
         """Leave; the last user stops it if one of us started it. True if it was stopped."""
         with self.lock.acquire(timeout=900):
             state = self._read()
-            state["users"] = max(0, state["users"] - 1)
+            if os.getpid() in state["holders"]:
+                state["holders"].remove(os.getpid())
             stopped = False
-            if state["users"] == 0 and state["started_by_us"] and not keep:
+            if not state["holders"] and state["started_by_us"] and not keep:
                 stop()
                 stopped = True
-            if state["users"] == 0:
-                self.ledger.unlink(missing_ok=True)
+            if state["holders"] or (state["started_by_us"] and not stopped):
+                self._write(state)
             else:
-                self.ledger.write_text(json.dumps(state))
+                self.ledger.unlink(missing_ok=True)
             return stopped

@@ -57,13 +57,20 @@ def service_endpoints(profile: Profile) -> dict[str, list[str]]:
     }
 
 
-def forwards_for(profile: Profile, user: str | None = None) -> list[str]:
-    """The endpoints a user's tunnel forwards: every service for the operator, a developer's
-    own services otherwise (the bastion refuses the rest anyway)."""
-    allowed = profile.ssh_user(user).services
+def forwards_for(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None) -> list[str]:
+    """The endpoints a user's tunnel forwards: the services the user may reach (every service for
+    the operator), narrowed to `services` if given.
+
+    Kafka brokers advertise one local address each, so only one tunnel on this host can carry
+    Kafka at a time: a suite that opens a developer's Kafka tunnel opens the operator's without Kafka."""
+    allowed = [service for service in profile.ssh_user(user).services if services is None or service in services]
     endpoints = [endpoint for service, found in service_endpoints(profile).items() if service in allowed
                  for endpoint in found]
     return list(dict.fromkeys(endpoints))
+
+
+def tunnel_name(profile: Profile, user: str, services: tuple[str, ...] | None) -> str:
+    return f"{profile.name}-{user}" + (f"-{'+'.join(sorted(services))}" if services else "")
 
 
 def local_endpoint(endpoint: str) -> str:
@@ -71,21 +78,34 @@ def local_endpoint(endpoint: str) -> str:
     return f"{local_address(host)}:{port}"
 
 
-def state_file(profile: Profile, user: str) -> Path:
-    return TUNNEL_DIR / f"{profile.name}-{user}.json"
+def state_file(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> Path:
+    return TUNNEL_DIR / f"{tunnel_name(profile, user, services)}.json"
 
 
-def is_open(profile: Profile, user: str) -> bool:
+def running(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None) -> dict | None:
+    """The published state of a running tunnel: pid, user and forwards; None if none runs."""
+    from agility.sandbox.processes import is_alive
+
+    user = user or profile.bastion.user
+    services = tuple(sorted(services)) if services else None
+    try:
+        state = json.loads(state_file(profile, user, services).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return {**state, "user": user} if is_alive(state.get("pid")) else None
+
+
+def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> bool:
     """A tunnel for this profile and user is running and every forward accepts connections."""
     import socket
 
     try:
-        state = json.loads(state_file(profile, user).read_text())
+        state = json.loads(state_file(profile, user, services).read_text())
     except (FileNotFoundError, ValueError):
         return False
     from agility.sandbox.processes import is_alive
 
-    if not is_alive(state.get("pid")) or set(state.get("forwards", {})) != set(forwards_for(profile, user)):
+    if not is_alive(state.get("pid")) or set(state.get("forwards", {})) != set(forwards_for(profile, user, services)):
         return False
     for local in state["forwards"].values():
         try:
@@ -98,8 +118,9 @@ def is_open(profile: Profile, user: str) -> bool:
 class Tunnel:
     """The forwards of one profile for one user, in this process."""
 
-    def __init__(self, profile: Profile, user: str | None = None):
+    def __init__(self, profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None):
         self.profile = profile
+        self.services = services
         identity = profile.ssh_user(user)
         self.user = identity.name
         self.key = os.path.expanduser(identity.key)
@@ -109,7 +130,14 @@ class Tunnel:
         import sshtunnel
 
         logging.getLogger("paramiko").setLevel(logging.CRITICAL)
-        remotes = forwards_for(self.profile, self.user)
+        remotes = forwards_for(self.profile, self.user, self.services)
+        close_orphans_holding([local_endpoint(remote) for remote in remotes])
+        taken = [local_endpoint(remote) for remote in remotes if _listening(local_endpoint(remote))]
+        if taken:
+            raise AgilityError(
+                f"cannot open the tunnel as {self.user}: {', '.join(taken)} already forwarded by another tunnel "
+                f"on this host ({holders_of(taken) or 'not one of agility'}); close it first"
+            )
         try:
             self.forwarder = sshtunnel.SSHTunnelForwarder(
                 (self.profile.bastion.host, self.profile.bastion.port),
@@ -136,11 +164,12 @@ class Tunnel:
             self.forwarder = None
 
 
-def serve(profile: Profile, user: str | None = None, ready_message: bool = True) -> None:
+def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None,
+          ready_message: bool = True) -> None:
     """Keep a tunnel open until SIGTERM/SIGINT; publish its forwards for other processes."""
-    tunnel = Tunnel(profile, user)
+    tunnel = Tunnel(profile, user, services)
     forwards = tunnel.start()
-    path = state_file(profile, tunnel.user)
+    path = state_file(profile, tunnel.user, services)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"pid": os.getpid(), "forwards": forwards}))
     stop = threading.Event()
@@ -158,43 +187,84 @@ def serve(profile: Profile, user: str | None = None, ready_message: bool = True)
         tunnel.stop()
 
 
-def start_background(profile: Profile, user: str, timeout: float = 30) -> int:
+def start_background(profile: Profile, user: str, services: tuple[str, ...] | None = None, timeout: float = 30) -> int:
     """Start `agility tunnel` as a detached process and wait until its forwards answer."""
     TUNNEL_DIR.mkdir(parents=True, exist_ok=True)
-    log = TUNNEL_DIR / f"{profile.name}-{user}.log"
+    log = TUNNEL_DIR / f"{tunnel_name(profile, user, services)}.log"
+    only = ["--services", ",".join(services)] if services else []
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "agility.cli", "tunnel", "--profile", profile.source or profile.name, "--user", user],
+            [sys.executable, "-m", "agility.cli", "tunnel", "--profile", profile.source or profile.name, "--user", user,
+             *only],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     deadline = time.monotonic() + timeout
-    while not is_open(profile, user):
+    while not is_open(profile, user, services):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise AgilityError(f"the SSH tunnel for profile {profile.name} as {user} did not open; log: {log}\n"
-                               + log.read_text()[-1500:])
+                               + log.read_text()[-1500:].strip())
         time.sleep(0.2)
     return process.pid
 
 
-def stop_background(profile: Profile, user: str) -> None:
+def stop_background(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> None:
     try:
-        pid = json.loads(state_file(profile, user).read_text())["pid"]
+        pid = json.loads(state_file(profile, user, services).read_text())["pid"]
     except (FileNotFoundError, ValueError, KeyError):
         return
     from agility.sandbox.processes import terminate
 
     terminate([pid], grace=5)
-    state_file(profile, user).unlink(missing_ok=True)
+    state_file(profile, user, services).unlink(missing_ok=True)
 
 
 @contextmanager
-def shared_tunnel(profile: Profile, user: str | None = None):
-    """Use the tunnel of this profile and user, opening it if nobody has: safe across processes."""
+def shared_tunnel(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None):
+    """Use the tunnel of this profile, user and services, opening it if nobody has: safe across
+    processes (pytest-xdist workers, a presenter's `agility tunnel`)."""
     user = user or profile.bastion.user
-    resource = SharedResource(f"tunnel-{profile.name}-{user}")
-    resource.acquire(lambda: is_open(profile, user), lambda: start_background(profile, user))
+    services = tuple(sorted(services)) if services else None
+    resource = SharedResource(f"tunnel-{tunnel_name(profile, user, services)}")
+    resource.acquire(lambda: is_open(profile, user, services), lambda: start_background(profile, user, services))
     try:
-        yield {remote: local_endpoint(remote) for remote in forwards_for(profile, user)}
+        yield {remote: local_endpoint(remote) for remote in forwards_for(profile, user, services)}
     finally:
-        resource.release(lambda: stop_background(profile, user))
+        resource.release(lambda: stop_background(profile, user, services))
+
+
+def published_tunnels() -> list[tuple[str, dict]]:
+    """(name, state) of every tunnel that published its forwards on this host."""
+    found = []
+    for path in sorted(TUNNEL_DIR.glob("*.json")):
+        try:
+            found.append((path.stem, json.loads(path.read_text())))
+        except (FileNotFoundError, ValueError):
+            continue
+    return found
+
+
+def holders_of(locals_: list[str]) -> str:
+    return ", ".join(f"tunnel {name} (pid {state.get('pid')})" for name, state in published_tunnels()
+                     if set(state.get("forwards", {}).values()) & set(locals_))
+
+
+def close_orphans_holding(locals_: list[str]) -> None:
+    """Stop tunnels that one of our processes started and every user of which has gone (e.g. was
+    killed), when they hold an address this tunnel needs."""
+    from agility.sandbox.processes import terminate
+
+    for name, state in published_tunnels():
+        if set(state.get("forwards", {}).values()) & set(locals_) and SharedResource(f"tunnel-{name}").orphaned():
+            terminate([state["pid"]], grace=5)
+            (TUNNEL_DIR / f"{name}.json").unlink(missing_ok=True)
+
+
+def _listening(endpoint: str) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(split(endpoint), timeout=1).close()
+        return True
+    except OSError:
+        return False

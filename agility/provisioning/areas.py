@@ -23,14 +23,26 @@ def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
     return LinuxUser(area.kafka_account, (KAFKA_DEVELOPERS,), public_key)
 
 
-def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
-    """Idempotent: returns the changes made (none on a second run)."""
+def provision_linux_user(profile: Profile, area: Area) -> list[str]:
+    """The area's Kafka developer on every node, created by the operator over SSH."""
     user = kafka_developer(profile, area)
     changes: list[str] = []
     with ClusterShell(profile) as operator:
         for node in profile.nodes:
             changes += ensure_user(operator, node, user)
-    changes += kafka.ensure_area_account(clients, area).applied
+    return changes
+
+
+def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """Idempotent: returns the changes made (none on a second run)."""
+    return provision_linux_user(profile, area) + provision_kafka_account(profile, clients, area)
+
+
+def provision_kafka_account(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """The area's SCRAM account and ACLs (as the Kafka admin), and the developer's client
+    settings on the edge node. `clients` must reach Kafka (any tunnel that carries it)."""
+    user = kafka_developer(profile, area)
+    changes = kafka.ensure_area_account(clients, area).applied
     with ClusterShell(profile, user=user.name) as developer:
         tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
         if tools.install_client_config():

@@ -86,3 +86,12 @@ def _can_log_in(clients: Clients, area: str) -> bool:
         return False
     probe.close()
     return True
+
+
+def topics_seen_by(clients: Clients, account) -> list[str]:
+    """The topics a Kafka account may see (Describe permission), as the broker answers it."""
+    admin = clients.kafka_admin(account)
+    try:
+        return sorted(topic for topic in admin.list_topics() if not topic.startswith("__"))
+    finally:
+        admin.close()

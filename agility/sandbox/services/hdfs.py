@@ -156,6 +156,9 @@ class HadoopService(Service):
             # With replication = number of DataNodes there is no spare node to replace a failed one
             # in a write pipeline: go on with the remaining ones instead of failing the write.
             "dfs.client.block.write.replace-datanode-on-failure.best-effort": "true",
+            # Closing a file polls the NameNode for the last block's completion starting at 400 ms:
+            # every small batch file written through HttpFS paid that. Poll sooner.
+            "dfs.client.block.write.locateFollowingBlock.initial.delay.ms": 20,
         }
 
     def extra_files(self, node: Node) -> dict[str, str]:

@@ -1,0 +1,80 @@
+"""Kafka → Cassandra: the area's orders as one row per order id in keyspace `area.keyspace`.
+
+    python -m agility.jobs.sink_cassandra --profile sandbox --area dev --dataset orders
+
+The table is named after the dataset. An INSERT in CQL is an upsert, so a batch written twice
+(after a restart) leaves the same rows. Writes and reads use QUORUM: with replication
+min(3, nodes) a row counted by reconciliation is on a majority of its replicas.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+from agility.areas import Area, check_dataset
+from agility.jobs import records
+from agility.jobs.sink import ConsumeResult, Record, consume, main
+
+CONCURRENCY = 64  # in-flight INSERTs per batch: enough to hide the tunnel's round trip
+
+COLUMNS = {
+    "order_id": "text", "customer_id": "text", "customer_name": "text", "product": "text", "category": "text",
+    "region": "text", "quantity": "int", "unit_price": "decimal", "currency": "text", "ts": "text",
+    "event_time": "timestamp", "amount": "decimal", "kafka_partition": "int", "kafka_offset": "bigint",
+}
+
+
+class CassandraSink:
+    name = "cassandra"
+
+    def __init__(self, clients, area: Area, dataset: str):
+        self.clients, self.keyspace, self.table = clients, area.keyspace, check_dataset(dataset)
+        self.session = None
+        self.insert = None
+
+    def prepare(self) -> None:
+        from cassandra import ConsistencyLevel
+
+        self.session = self.clients.cassandra_session()
+        replication = min(3, len(self.session.cluster.metadata.all_hosts()))
+        # identifiers come from validated area and dataset names ([a-z][a-z0-9_]*), never from data
+        self.session.execute(
+            f"CREATE KEYSPACE IF NOT EXISTS {self.keyspace} "
+            f"WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {replication}}}")
+        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+        self.session.execute(f"CREATE TABLE IF NOT EXISTS {self.keyspace}.{self.table} "
+                             f"({columns}, PRIMARY KEY (order_id))")
+        names = ", ".join(COLUMNS)
+        marks = ", ".join("?" for _ in COLUMNS)
+        self.insert = self.session.prepare(f"INSERT INTO {self.keyspace}.{self.table} ({names}) VALUES ({marks})")
+        self.insert.consistency_level = ConsistencyLevel.QUORUM
+
+    def write(self, batch: list[Record]) -> None:
+        from cassandra.concurrent import execute_concurrent_with_args
+
+        # raise_on_first_error: one failed INSERT fails the batch, so its offsets are not committed
+        execute_concurrent_with_args(self.session, self.insert, [row(record) for record in batch],
+                                     concurrency=CONCURRENCY, raise_on_first_error=True)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.cluster.shutdown()
+            self.session = None
+
+
+def row(record: Record) -> tuple:
+    order = record.order
+    return (
+        order["order_id"], order["customer_id"], order["customer_name"], order["product"], order["category"],
+        order["region"], order["quantity"], Decimal(str(order["unit_price"])), order["currency"], order["ts"],
+        records.event_time(order), Decimal(str(records.amount(order))), record.partition, record.offset,
+    )
+
+
+def run(clients, area: Area, dataset: str, **options) -> ConsumeResult:
+    return consume(clients, area, dataset, CassandraSink(clients, area, dataset), **options)
+
+
+if __name__ == "__main__":
+    sys.exit(main(__doc__.splitlines()[0], run))

@@ -1,0 +1,120 @@
+"""Kafka → HDFS: the area's orders as JSON-lines batch files, partitioned by event date and hour.
+
+    python -m agility.jobs.sink_hdfs --profile sandbox --area dev --dataset orders [--batch-records 500] [--batch-seconds 10]
+
+Files land under `area.hdfs_path(dataset)/date=YYYY-MM-DD/hour=HH/` (UTC event time, the
+order's `ts`), one JSON object per line: the order's fields plus `kafka_partition` and
+`kafka_offset`. A file holds one batch of one Kafka partition and one event hour: a batch is cut
+when the next record's hour differs, when it has `--batch-records` records, or when its first
+record is `--batch-seconds` old.
+
+Why a restart never duplicates: a file's name comes from its first record,
+`part-p{partition}-o{first offset:012d}.jsonl`, and is written with overwrite. The loop commits
+a partition's offset right after each file of that partition is written, up to the first offset
+still held in memory. So when the job dies, at most one written-but-uncommitted file exists per
+partition and it starts exactly at the committed offset; the restarted job reads from that
+offset, its first batch of that partition has the same first record, hence the same file name,
+and it replaces that file (whatever it held, even a half-written one) instead of adding a second
+copy of its records.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from agility.areas import Area
+from agility.jobs import records
+from agility.jobs.sink import ConsumeResult, Record, consume, main
+
+
+@dataclass
+class Unit:
+    """One future file: records of one partition and one event hour, in offset order."""
+
+    partition: int
+    date: str
+    hour: str
+    opened: float = field(default_factory=time.monotonic)
+    lines: list[str] = field(default_factory=list)
+    first_offset: int = -1
+
+    def name(self) -> str:
+        return f"date={self.date}/hour={self.hour}/part-p{self.partition}-o{self.first_offset:012d}.jsonl"
+
+
+class HdfsSink:
+    name = "hdfs"
+
+    def __init__(self, clients, area: Area, dataset: str, batch_records: int = 500, batch_seconds: float = 10.0):
+        self.clients, self.root = clients, area.hdfs_path(dataset)
+        self.batch_records, self.batch_seconds = batch_records, batch_seconds
+        self.client = None
+        self.open: dict[int, Unit] = {}  # partition → the unit still filling
+        self.ready: deque[Unit] = deque()  # cut units waiting to be written, oldest first
+        self.files_written = 0
+
+    def prepare(self) -> None:
+        self.client = self.clients.hdfs_client()
+        self.client.makedirs(self.root)
+
+    def write(self, batch: list[Record]) -> None:
+        """Only buffers: the files are written by `flush_next`, one per commit."""
+        for record in batch:
+            moment = records.event_time(record.order)
+            date, hour = moment.strftime("%Y-%m-%d"), moment.strftime("%H")
+            unit = self.open.get(record.partition)
+            if unit is not None and (unit.date, unit.hour) != (date, hour):
+                self._cut(unit)
+                unit = None
+            if unit is None:
+                unit = self.open[record.partition] = Unit(record.partition, date, hour, first_offset=record.offset)
+            line = {**record.order, "kafka_partition": record.partition, "kafka_offset": record.offset}
+            unit.lines.append(json.dumps(line, separators=(",", ":"), sort_keys=True))
+            if len(unit.lines) >= self.batch_records:
+                self._cut(unit)
+
+    def _cut(self, unit: Unit) -> None:
+        del self.open[unit.partition]
+        self.ready.append(unit)
+
+    def held(self) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for unit in [*self.ready, *self.open.values()]:
+            held[unit.partition] = min(held.get(unit.partition, unit.first_offset), unit.first_offset)
+        return held
+
+    def flush_next(self, final: bool = False) -> bool:
+        if not self.ready:
+            now = time.monotonic()
+            due = [unit for unit in self.open.values() if final or now - unit.opened >= self.batch_seconds]
+            if not due:
+                return False
+            self._cut(min(due, key=lambda unit: unit.opened))
+        unit = self.ready.popleft()
+        self.client.write(f"{self.root}/{unit.name()}", data="\n".join(unit.lines) + "\n", encoding="utf-8",
+                          overwrite=True)
+        self.files_written += 1
+        return True
+
+    def close(self) -> None:
+        # what is still held was never committed: the next run reads it again
+        self.open.clear()
+        self.ready.clear()
+
+
+def run(clients, area: Area, dataset: str, batch_records: int = 500, batch_seconds: float = 10.0,
+        **options) -> ConsumeResult:
+    return consume(clients, area, dataset, HdfsSink(clients, area, dataset, batch_records, batch_seconds), **options)
+
+
+def options(parser) -> None:
+    parser.add_argument("--batch-records", type=int, default=500, help="records per file at most")
+    parser.add_argument("--batch-seconds", type=float, default=10.0, help="seconds a file's first record waits at most")
+
+
+if __name__ == "__main__":
+    sys.exit(main(__doc__.splitlines()[0], run, options=options))
