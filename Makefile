@@ -50,7 +50,6 @@ status:
 
 demo: up
 	@$(PY) -m pytest -k kafka --verbose --keep-sandbox; status=$$?; \
-	  if [ $$status -eq 5 ]; then $(PY) -m pytest -m sandbox --verbose --keep-sandbox; status=$$?; fi; \
 	  echo "the sandbox is still running for the next acts (make down stops it)"; exit $$status
 
 test: fetch lint
