@@ -13,12 +13,17 @@ CHECKS_DATABASE = "agility_checks"
 
 
 def create_topic(clients: Clients, topic: str, partitions: int = 1) -> int:
+    """Create the topic (as admin) if it does not exist; return its replication factor."""
     from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
 
     admin = clients.kafka_admin()
     try:
         replication = min(3, len(admin.describe_cluster()["brokers"]))
-        admin.create_topics([NewTopic(topic, partitions, replication)])
+        try:
+            admin.create_topics([NewTopic(topic, partitions, replication)])
+        except TopicAlreadyExistsError:
+            pass
     finally:
         admin.close()
     return replication
