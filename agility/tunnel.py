@@ -148,13 +148,16 @@ class Tunnel:
                 remote_bind_addresses=[split(remote) for remote in remotes],
                 local_bind_addresses=[split(local_endpoint(remote)) for remote in remotes],
                 set_keepalive=15,
-                mute_exceptions=True,
             )
             self.forwarder.start()
+            if not self.forwarder.is_active:
+                raise sshtunnel.BaseSSHTunnelForwarderError("the SSH session did not come up")
         except (sshtunnel.BaseSSHTunnelForwarderError, ValueError, OSError) as error:
+            self.stop()
             raise AgilityError(
                 f"cannot open the SSH tunnel to {self.profile.bastion.host}:{self.profile.bastion.port} "
-                f"as {self.user} (key {self.key}): {error}"
+                f"as {self.user} (key {self.key}): {error}; is the user provisioned on the bastion "
+                f"(`agility provision area ...`) and its key the right one?"
             ) from None
         return {remote: local_endpoint(remote) for remote in remotes}
 
@@ -181,7 +184,9 @@ def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] |
             print(f"  {local:>24}  →  {remote}", flush=True)
     try:
         while not stop.wait(1):
-            pass
+            if not tunnel.forwarder.is_active:
+                print(f"the SSH session of {tunnel.user} to {profile.bastion.host} ended; closing the tunnel", flush=True)
+                break
     finally:
         path.unlink(missing_ok=True)
         tunnel.stop()

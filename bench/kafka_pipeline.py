@@ -32,7 +32,7 @@ from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.jobs.sink_hdfs import HdfsSink  # noqa: E402
 from agility.jobs.sink_mysql import MySqlSink  # noqa: E402
 from agility.kafka_tools import EdgeKafkaTools  # noqa: E402
-from agility.provisioning.areas import provision_kafka_area  # noqa: E402
+from agility.provisioning.areas import provision_kafka_account, provision_linux_user  # noqa: E402
 from agility.remote import ClusterShell  # noqa: E402
 from agility.sandbox.cluster import Sandbox  # noqa: E402
 
@@ -120,8 +120,9 @@ def main() -> None:
     profile = profiles.load("sandbox")
     sandbox = Sandbox()
     area = areas.get("test")
+    provision_linux_user(profile, area)  # before the developer's tunnel can open
     with area_clients(profile, area) as clients, ClusterShell(profile) as shell:
-        provision_kafka_area(profile, clients, area)
+        provision_kafka_account(profile, clients, area)
         size = len(records.encode(orders.generate(1, 1)[0]))
         reference = producer_perf(profile, shell, clients, area.topic(fresh()), args.orders, size)
         direct = our_producer_direct(sandbox, profile, area, args.orders)
