@@ -13,10 +13,7 @@ DEMO_ORDERS = 2000
 
 @given("the dev Kafka developer is provisioned", target_fixture="developer")
 def dev_developer(connections, narrate):
-    developer = connections.open("dev")
-    narrate(f"{developer.area.kafka_account}: "
-            + ("; ".join(developer.provisioning) or "Linux user, SCRAM account and ACLs already in place"))
-    return developer
+    return connections.open("dev", narrate)
 
 
 @when("the dev Kafka developer opens an SSH tunnel through the bastion", target_fixture="opened")

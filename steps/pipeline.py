@@ -9,10 +9,7 @@ from agility.jobs.ledger import Ledger
 
 @given("the prod area's developer is provisioned", target_fixture="developer")
 def prod_developer(connections, narrate):
-    developer = connections.open("prod")
-    narrate(f"{developer.area.kafka_account}: "
-            + ("; ".join(developer.provisioning) or "Linux user, SCRAM account and ACLs already in place"))
-    return developer
+    return connections.open("prod", narrate)
 
 
 @given(parsers.re(r"a fresh prod dataset with (?P<count>\d+) orders(?: and (?P<bad>\d+) bad records)? from the producer job"),
