@@ -248,6 +248,7 @@ class Sandbox:
             "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0], "accounts": account("admin", "mariadb-admin")},
             "hdfs": {"webhdfs": svc["httpfs"].endpoints()["http"][0], "namenode": f"hdfs://{master.address}:8020",
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
+                     "cli": svc["namenode"].edge_cli(),
                      "user": "root"},
             "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
             "ssh_users": {area.kafka_account: {"key": str(operator.ensure_key(self.state_dir, area.kafka_account)),

@@ -69,6 +69,17 @@ log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
 log4j.logger.org.apache.hadoop.conf.Configuration.deprecation=WARN
 """
 
+# `hdfs dfs` for people: FsShell's own messages ("ls: `/x': No such file or directory") on
+# stderr, Hadoop's INFO chatter off.
+CLIENT_LOG4J = """\
+log4j.rootLogger=WARN,console
+log4j.appender.console=org.apache.log4j.ConsoleAppender
+log4j.appender.console.target=System.err
+log4j.appender.console.layout=org.apache.log4j.PatternLayout
+log4j.appender.console.layout.ConversionPattern=%p %c{2}: %m%n
+log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
+"""
+
 
 def site_xml(properties: dict[str, object]) -> str:
     body = "".join(
@@ -213,6 +224,34 @@ class HadoopService(Service):
         """`hdfs dfs ARGS` (FsShell) as root on `node`; its stdout."""
         return self.tool(node, "org.apache.hadoop.fs.FsShell", *args, timeout=timeout).stdout
 
+    # --- the client side: `hdfs dfs` for the users of any node ------------------------------
+    def client_conf_dir(self) -> Path:
+        # Under the artifacts (readable by every node user), one folder per cluster: fs.defaultFS differs.
+        return self.context.artifacts / "hadoop" / "client" / self.context.cluster
+
+    def write_client_config(self) -> Path:
+        """core-site.xml (fs.defaultFS) and a quiet log4j.properties for `hdfs dfs` on any node."""
+        folder = self.client_conf_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in (folder.parent, folder):
+            path.chmod(0o755)
+        files = {"core-site.xml": site_xml({"fs.defaultFS": f"hdfs://{self.namenode().address}:{NAMENODE_RPC}"}),
+                 "log4j.properties": CLIENT_LOG4J}
+        for name, text in files.items():
+            (folder / name).write_text(text)
+            (folder / name).chmod(0o644)
+        return folder
+
+    def edge_cli(self) -> dict[str, list[str]]:
+        """How a user on the edge node runs `hdfs dfs` (argv prefix; the profile keeps it, so a
+        real cluster can say `hdfs dfs` instead). Writes the client configuration if missing."""
+        folder = self.client_conf_dir()
+        if not (folder / "core-site.xml").exists():
+            self.write_client_config()
+        argv = jvm.tool("org.apache.hadoop.fs.FsShell", jvm.classpath(folder, self.context.artifacts / "hadoop" / "lib" / "*"))
+        argv[1:1] = ADD_OPENS
+        return {"dfs": argv}
+
     def dfsadmin(self, node: Node, *args: str, timeout: float = 120) -> str:
         """`hdfs dfsadmin ARGS` (quotas, -report, -safemode) as root on `node`; its stdout."""
         return self.tool(node, "org.apache.hadoop.hdfs.tools.DFSAdmin", *args, timeout=timeout).stdout
@@ -232,6 +271,7 @@ class NameNode(HadoopService):
 
     def prepare(self, node: Node) -> None:
         super().prepare(node)
+        self.write_client_config()
         if not (self.home(node) / "data" / "name" / "current" / "VERSION").exists():
             # The cluster name as cluster id: after a re-format (state wiped) existing DataNodes
             # are not refused for an "Incompatible clusterIDs".

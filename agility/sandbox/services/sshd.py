@@ -4,6 +4,7 @@ and forwarding only to the addresses the cluster permits; elsewhere no forwardin
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from agility.sandbox.node import Node
 from agility.sandbox.operator import DEVELOPER_GROUPS, OPERATORS_GROUP
@@ -23,6 +24,8 @@ class Sshd(Service):
         return node.name == self.context.settings.get("bastion")
 
     def prepare(self, node: Node) -> None:
+        # sshd's privilege-separation directory; without systemd nothing creates it
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         conf = self.home(node)
         host_key = conf / "ssh_host_ed25519_key"
         if not host_key.exists():

@@ -1,0 +1,277 @@
+"""PySpark on the area's stores: a Cassandra table through the spark-cassandra-connector, a MySQL
+table through JDBC, each summed up the same way so that it can be checked against CQL or PyMySQL.
+
+The job runs on a node inside the cluster (the edge node: the driver must reach the workers and
+the stores), started over SSH by `run_on_edge`:
+
+    python -m agility.jobs.spark_cassandra --master spark://198.51.100.11:7077 \\
+        cassandra --hosts 198.51.100.21 --port 9042 --keyspace dev --table orders  < credentials.json
+    python -m agility.jobs.spark_cassandra --master ... jdbc --url jdbc:mariadb://198.51.100.11:3306/dev \\
+        --table orders  < credentials.json
+
+The account ({"user": ..., "password": ...}) comes on stdin, never on a command line. The jars
+(connector, JDBC driver) come from a local folder that `agility sandbox fetch` filled from Maven
+Central once: the job downloads nothing. It prints one JSON line: the summary, or
+{"error": ..., "kind": "credentials" | "missing-table" | "other"} with the root cause in one
+line instead of a Java stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import socket
+import sys
+import time
+from pathlib import Path
+
+from agility.areas import check_dataset
+from agility.errors import AgilityError
+from agility.paths import ARTIFACTS_DIR
+
+JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+JARS_DIR = ARTIFACTS_DIR / "spark-jars" / "lib"
+CASSANDRA_FORMAT = "org.apache.spark.sql.cassandra"
+JDBC_DRIVER = "org.mariadb.jdbc.Driver"
+CREDENTIAL_WORDS = ("password are incorrect", "access denied", "bad credentials", "authenticationexception")
+MISSING_WORDS = ("doesn't exist", "does not exist", "couldn't find", "unknown table")
+
+
+# --- on the edge node ----------------------------------------------------------------------
+def jars(folder: Path, spark_jars: Path) -> list[str]:
+    """The cached jars, less those Spark already ships (scala-library, slf4j, ...): a second copy
+    of a class Spark has loaded could only conflict with it."""
+    shipped = {artifact(jar.name) for jar in spark_jars.glob("*.jar")}
+    found = sorted(str(jar) for jar in folder.glob("*.jar") if artifact(jar.name) not in shipped)
+    if not found:
+        raise AgilityError(f"no jars in {folder}: run `agility sandbox fetch` (it caches them from Maven Central)")
+    return found
+
+
+def artifact(file_name: str) -> str:
+    """`scala-library-2.12.19.jar` → `scala-library`."""
+    return re.sub(r"-\d[\w.\-]*\.jar$", "", file_name)
+
+
+def session(master: str, app: str, extra: dict[str, str], jars_dir: Path):
+    os.environ.setdefault("JAVA_HOME", JAVA_HOME)
+    os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    import pyspark
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master).appName(app)
+        .config("spark.jars", ",".join(jars(jars_dir, Path(pyspark.__file__).parent / "jars")))
+        .config("spark.driver.memory", "512m").config("spark.executor.memory", "512m")
+        .config("spark.executor.cores", "1").config("spark.cores.max", "2")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+    )
+    for key, value in extra.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def connector_settings(args, account: dict) -> dict[str, str]:
+    """The connector's settings: it runs in the driver and in every executor, so they go into the
+    application's configuration (Spark redacts keys named *password* wherever it shows them)."""
+    return {
+        "spark.cassandra.connection.host": args.hosts,
+        "spark.cassandra.connection.port": str(args.port),
+        "spark.cassandra.auth.username": account["user"],
+        "spark.cassandra.auth.password": account["password"],
+        "spark.cassandra.input.consistency.level": "QUORUM",  # as the sink writes
+    }
+
+
+def cassandra_frame(spark, args):
+    return spark.read.format(CASSANDRA_FORMAT).options(keyspace=args.keyspace, table=args.table).load()
+
+
+def jdbc_frame(spark, args, account: dict):
+    # the table name is a validated identifier ([a-z][a-z0-9_]*), backquoted for MariaDB
+    return (spark.read.format("jdbc").option("driver", JDBC_DRIVER).option("url", args.url)
+            .option("dbtable", f"`{args.table}`").option("user", account["user"])
+            .option("password", account["password"]).option("connectTimeout", "15000").load())
+
+
+def summarize(frame) -> dict:
+    """What a CQL or SQL aggregate can check: rows, total amount and quantity, the ids' digest;
+    and per region, which Spark can group by and CQL cannot (region is not the partition key)."""
+    from pyspark.sql import functions as F
+
+    totals = frame.agg(F.count(F.lit(1)).alias("rows"), F.sum("amount").alias("amount"),
+                       F.sum("quantity").alias("quantity")).first()
+    by_region = {row["region"]: row["orders"] for row in
+                 frame.groupBy("region").agg(F.count(F.lit(1)).alias("orders")).collect()}
+    ids = sorted(row["order_id"] for row in frame.select("order_id").collect())
+    return {"rows": totals["rows"], "amount": plain(totals["amount"]), "quantity": int(totals["quantity"] or 0),
+            "ids_sha256": digest(ids), "by_region": dict(sorted(by_region.items())),
+            "partitions": frame.rdd.getNumPartitions()}
+
+
+def scan(frame) -> dict:
+    """Read every row and every column and throw them away (Spark's `noop` sink): a scan rate."""
+    started = time.monotonic()
+    frame.write.format("noop").mode("overwrite").save()
+    seconds = time.monotonic() - started
+    return {"scan_seconds": round(seconds, 3), "partitions": frame.rdd.getNumPartitions()}
+
+
+def plain(value) -> str:
+    """A decimal as plain text without trailing zeros: 12.30 and 12.3 read the same."""
+    from decimal import Decimal
+
+    if value is None:
+        return "0"
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def digest(ids: list[str]) -> str:
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+
+
+def root_cause(error: BaseException) -> str:
+    """The innermost Java exception's one-line message (or Python's), not a stack trace."""
+    java = getattr(error, "java_exception", None) or getattr(error, "_origin", None)
+    message = ""
+    try:
+        while java is not None:
+            message = f"{java.getClass().getSimpleName()}: {java.getMessage()}"
+            java = java.getCause()
+    except Exception:  # noqa: BLE001 - py4j gone: fall back to the Python text
+        pass
+    text = message or str(error) or type(error).__name__
+    return " ".join(text.split())[:600]
+
+
+def kind_of(message: str) -> str:
+    lowered = message.lower()
+    if any(word in lowered for word in CREDENTIAL_WORDS):
+        return "credentials"
+    if any(word in lowered for word in MISSING_WORDS):
+        return "missing-table"
+    return "other"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--master", required=True)
+    parser.add_argument("--jars-dir", default=str(JARS_DIR))
+    parser.add_argument("--scan", action="store_true", help="time a full scan instead of summing up")
+    sources = parser.add_subparsers(dest="source", required=True)
+    cassandra = sources.add_parser("cassandra")
+    cassandra.add_argument("--hosts", required=True, help="the Cassandra nodes' addresses inside the cluster")
+    cassandra.add_argument("--port", type=int, default=9042)
+    cassandra.add_argument("--keyspace", required=True)
+    cassandra.add_argument("--table", required=True)
+    jdbc = sources.add_parser("jdbc")
+    jdbc.add_argument("--url", required=True)
+    jdbc.add_argument("--table", required=True)
+    args = parser.parse_args(argv)
+    account = json.loads(sys.stdin.readline())  # {"user": ..., "password": ...}: never on the command line
+    started = time.monotonic()
+    spark = None
+    try:
+        check_dataset(args.table)
+        cassandra = args.source == "cassandra"
+        spark = session(args.master, f"agility-{args.source}-{'scan' if args.scan else 'summary'}",
+                        connector_settings(args, account) if cassandra else {}, Path(args.jars_dir))
+        frame = cassandra_frame(spark, args) if cassandra else jdbc_frame(spark, args, account)
+        result = scan(frame) if args.scan else summarize(frame)
+        result.update(source=args.source, table=args.table, application_id=spark.sparkContext.applicationId,
+                      seconds=round(time.monotonic() - started, 2))
+        print(json.dumps(result), flush=True)
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure becomes one clear line for the host
+        message = root_cause(error)
+        print(json.dumps({"error": message, "kind": kind_of(message), "source": args.source}), flush=True)
+        return 2
+    finally:
+        if spark is not None:
+            spark.stop()
+
+
+# --- on the host ---------------------------------------------------------------------------
+def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, scan_only: bool = False,
+                timeout: float = 600) -> dict:
+    """Run the job on the profile's edge node as the shell's user; the account goes over the SSH
+    channel's stdin. Returns the job's summary; raises AgilityError with the root cause."""
+    from agility.tunnel import split
+
+    if source == "cassandra":
+        account = account or profile.account("cassandra")
+        endpoints = [split(endpoint) for endpoint in profile.cassandra["contact_points"]]
+        target = ["cassandra", "--hosts", ",".join(host for host, _ in endpoints), "--port", str(endpoints[0][1]),
+                  "--keyspace", area.keyspace, "--table", check_dataset(dataset)]
+    elif source == "jdbc":
+        account = account or profile.account("mysql")
+        target = ["jdbc", "--url", f"jdbc:mariadb://{profile.mysql['address']}/{area.database}",
+                  "--table", check_dataset(dataset)]
+    else:
+        raise AgilityError(f"unknown Spark source '{source}': cassandra or jdbc")
+    argv = [profile.spark.get("python", "/opt/agility/venv/bin/python"), "-m", "agility.jobs.spark_cassandra",
+            "--master", profile.spark["master"], "--jars-dir", profile.spark.get("jars_dir", str(JARS_DIR)),
+            *(["--scan"] if scan_only else []), *target]
+    credentials = json.dumps({"user": account.user, "password": account.password.reveal()}) + "\n"
+    done = shell.run(profile.edge, argv, input=credentials, timeout=timeout, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise AgilityError(f"the Spark {source} job on {profile.edge} printed no result (exit {done.exit_status}):\n"
+                           f"{done.stderr.strip()[-1200:]}")
+    result = json.loads(lines[-1])
+    if "error" in result:
+        what = {"credentials": f"wrong credentials for {account.user}", "missing-table": "no such table"}.get(
+            result["kind"], "failed")
+        raise AgilityError(f"the Spark {source} job on {profile.edge} ({target[-1]}): {what}: {result['error']}")
+    return result
+
+
+def cql_summary(clients, area, dataset: str) -> dict:
+    """CQL's own aggregate of the table (count and sums over the whole table), and its ids, paged."""
+    table = f"{area.keyspace}.{check_dataset(dataset)}"
+    session = clients.cassandra_session()
+    try:
+        session.default_timeout = 60
+        totals = session.execute(f"SELECT count(*), sum(amount), sum(quantity) FROM {table}").one()
+        statement = session.prepare(f"SELECT order_id FROM {table}")
+        statement.fetch_size = 5000
+        ids = sorted(row.order_id for row in session.execute(statement))
+    finally:
+        session.cluster.shutdown()
+    return {"rows": totals[0], "amount": plain(totals[1]), "quantity": int(totals[2] or 0), "ids_sha256": digest(ids),
+            "statement": f"SELECT count(*), sum(amount), sum(quantity) FROM {table}"}
+
+
+def mysql_summary(clients, area, dataset: str) -> dict:
+    """The same summary of the MySQL table, read with PyMySQL through the tunnel."""
+    table = f"`{area.database}`.`{check_dataset(dataset)}`"
+    connection = clients.mysql_connection()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), sum(amount), sum(quantity) FROM {table}")
+            rows, amount, quantity = cursor.fetchone()
+            cursor.execute(f"SELECT order_id FROM {table}")
+            ids = sorted(row[0] for row in cursor.fetchall())
+    finally:
+        connection.close()
+    return {"rows": rows, "amount": plain(amount), "quantity": int(quantity or 0), "ids_sha256": digest(ids),
+            "statement": f"SELECT count(*), sum(amount), sum(quantity) FROM {table}"}
+
+
+COMPARED = ("rows", "amount", "quantity", "ids_sha256")
+
+
+def differences(spark: dict, reference: dict) -> dict:
+    """What Spark and the reference disagree on (empty when they agree)."""
+    return {key: (spark.get(key), reference.get(key)) for key in COMPARED if spark.get(key) != reference.get(key)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
