@@ -9,4 +9,5 @@ pytest_plugins = [
     "steps.sandbox",
     "steps.kafka_act",
     "steps.pipeline",
+    "steps.databases_act",
 ]
