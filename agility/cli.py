@@ -47,8 +47,7 @@ def cmd_down(args) -> int:
 
 def cmd_status(args) -> int:
     from agility import health, profiles
-    from agility.clients import Clients
-    from agility.tunnel import shared_tunnel
+    from agility.connect import operator_clients
 
     rows = []
     profile_name = args.profile or "sandbox"
@@ -61,8 +60,8 @@ def cmd_status(args) -> int:
             return 3
         rows = [asdict(row) for row in sandbox.processes()]
     profile = profiles.load(profile_name)
-    with shared_tunnel(profile) as forwards:
-        checks = health.check_all(Clients(profile, forwards))
+    with operator_clients(profile) as clients:
+        checks = health.check_all(clients)
     if args.json:
         print(json.dumps({"profile": profile.name, "processes": rows, "health": [asdict(check) for check in checks]},
                          indent=2))
@@ -110,14 +109,13 @@ def cmd_tunnel(args) -> int:
 
 def cmd_provision_area(args) -> int:
     from agility import areas, profiles
-    from agility.clients import Clients
+    from agility.connect import operator_clients
     from agility.provisioning.areas import provision_kafka_area
-    from agility.tunnel import shared_tunnel
 
     profile = profiles.load(args.profile)
     area = areas.get(args.area, profile.extra.get("areas"))
-    with shared_tunnel(profile) as forwards:
-        changes = provision_kafka_area(profile, Clients(profile, forwards), area)
+    with operator_clients(profile) as clients:
+        changes = provision_kafka_area(profile, clients, area)
     for change in changes:
         _print(f"  + {change}")
     _print(f"area {area.name}: {len(changes)} change(s)" if changes else f"area {area.name}: no changes")

@@ -88,3 +88,12 @@ def yaml_profile() -> dict:
     import yaml
 
     return yaml.safe_load((profiles.PROFILES_DIR / "example-remote.yaml").read_text())
+
+
+def test_the_sandbox_tells_a_non_root_user_where_to_go(monkeypatch):
+    from agility.errors import SandboxUnavailable
+    from agility.sandbox import cluster
+
+    monkeypatch.setattr(cluster.os, "geteuid", lambda: 1000)
+    with pytest.raises(SandboxUnavailable, match=r"needs root .*--profile NAME.*example-remote"):
+        cluster.check_supported()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import platform
 import shutil
 import threading
@@ -55,7 +56,7 @@ def check_supported() -> None:
     problems = []
     if platform.system() != "Linux":
         problems.append(f"it needs Linux (this is {platform.system()})")
-    elif __import__("os").geteuid() != 0:
+    elif os.geteuid() != 0:
         problems.append("it needs root (network namespaces, veth links and bind mounts)")
     for tool in ("ip", "nsenter", "unshare", "runuser", "ss"):
         if platform.system() == "Linux" and shutil.which(tool) is None:
