@@ -9,5 +9,7 @@ pytest_plugins = [
     "steps.sandbox",
     "steps.kafka_act",
     "steps.pipeline",
+    "steps.security",
+    "steps.hdfs_act",
     "steps.databases_act",
 ]

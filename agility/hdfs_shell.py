@@ -11,6 +11,7 @@ become an AgilityError that says the same in one line, never a Java stack trace.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from agility.errors import AgilityError
@@ -106,6 +107,15 @@ class EdgeHdfs:
 
     def df(self, path: str = "/") -> str:
         return self.dfs("-df", "-h", path)
+
+    def whoami(self) -> str:
+        """The user HDFS takes this session for: the owner of an empty file it creates in /tmp."""
+        path = f"/tmp/.agility-whoami-{uuid.uuid4().hex[:8]}"
+        self.dfs("-touchz", path)
+        try:
+            return self.stat("%u", path)[0].strip()
+        finally:
+            self.dfs("-rm", "-f", "-skipTrash", path)
 
     def exists(self, path: str) -> bool:
         return self.shell.run(self.edge, self.command("-test", "-e", path), check=False).ok

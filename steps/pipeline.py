@@ -7,9 +7,9 @@ from agility.jobs import pipeline, producer, reconcile
 from agility.jobs.ledger import Ledger
 
 
-@given("the prod area's developer is provisioned", target_fixture="developer")
-def prod_developer(connections, narrate):
-    return connections.open("prod", narrate)
+@given(parsers.parse("the {area_name} area's developer is provisioned"), target_fixture="developer")
+def area_developer(connections, area_name, narrate):
+    return connections.open(area_name, narrate)
 
 
 @given(parsers.re(r"a fresh prod dataset with (?P<count>\d+) orders(?: and (?P<bad>\d+) bad records)? from the producer job"),

@@ -97,3 +97,12 @@ def test_the_sandbox_tells_a_non_root_user_where_to_go(monkeypatch):
     monkeypatch.setattr(cluster.os, "geteuid", lambda: 1000)
     with pytest.raises(SandboxUnavailable, match=r"needs root .*--profile NAME.*example-remote"):
         cluster.check_supported()
+
+
+def test_the_secret_scan_finds_a_leaked_password(tmp_path):
+    from agility.security import files_containing
+
+    (tmp_path / "clean.log").write_text("nothing to see\n")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "leaky.log").write_text("connecting with password=Xq8-secret-value\n")
+    assert files_containing(["Xq8-secret-value"], [tmp_path]) == [str(tmp_path / "logs" / "leaky.log")]

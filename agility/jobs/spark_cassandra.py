@@ -212,7 +212,7 @@ def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, s
                   "--keyspace", area.keyspace, "--table", check_dataset(dataset)]
     elif source == "jdbc":
         account = account or profile.account("mysql")
-        target = ["jdbc", "--url", f"jdbc:mariadb://{profile.mysql['address']}/{area.database}",
+        target = ["jdbc", "--url", f"jdbc:mysql://{profile.mysql['address']}/{area.database}?permitMysqlScheme",
                   "--table", check_dataset(dataset)]
     else:
         raise AgilityError(f"unknown Spark source '{source}': cassandra or jdbc")

@@ -1,0 +1,27 @@
+@security
+Feature: The bastion is the only door, and it only opens with a key
+  Talking point: connecting through an SSH tunnel, and the protections that go with it.
+
+  Background:
+    Given the cluster is up
+
+  Scenario: A password login on the bastion is refused
+    When someone tries to log in to the bastion as the operator with a password
+    Then the bastion refuses, allowing public keys only
+
+  Scenario: Root may not log in on the bastion, even with a valid key
+    When someone tries to log in to the bastion as root with the operator's key
+    Then the bastion refuses the login
+
+  Scenario: The host cannot reach a service except through a tunnel
+    When the host connects straight to the MySQL server's address inside the cluster
+    Then the connection fails without leaving this host
+
+  Scenario: A developer's tunnel may not forward to another service
+    Given the dev area's developer is provisioned
+    When the dev developer asks the bastion to forward to the Cassandra nodes
+    Then the bastion refuses every forward, naming it
+
+  Scenario: Secrets never appear in logs, terminal output or reports
+    When I scan the service logs, tunnel logs and test reports for the cluster's passwords
+    Then no file contains any of them

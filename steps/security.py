@@ -1,0 +1,73 @@
+"""The security act: each protection of the bastion tried for real and seen to hold."""
+
+from pathlib import Path
+
+from pytest_bdd import then, when
+
+from agility import security
+from agility.paths import REPO_DIR, STATE_DIR
+
+
+@when("someone tries to log in to the bastion as the operator with a password", target_fixture="refusal")
+def password_login(platform, narrate):
+    refusal = security.password_login_refusal(platform, platform.bastion.user)
+    narrate(f"ssh {platform.bastion.user}@{platform.bastion.host} with a password: {refusal or 'ACCEPTED'}")
+    return refusal
+
+
+@then("the bastion refuses, allowing public keys only")
+def keys_only(refusal):
+    assert refusal == "only publickey authentication is allowed"
+
+
+@when("someone tries to log in to the bastion as root with the operator's key", target_fixture="refusal")
+def root_login(platform, narrate):
+    refusal = security.login_refusal(platform, "root", platform.bastion.key)
+    narrate(f"ssh root@{platform.bastion.host} with the operator's key: {refusal or 'ACCEPTED'}")
+    return refusal
+
+
+@then("the bastion refuses the login")
+def login_refused(refusal):
+    assert refusal is not None
+
+
+@when("the host connects straight to the MySQL server's address inside the cluster", target_fixture="refusal")
+def direct_connection(platform, narrate):
+    refusal = security.direct_connection_refusal(platform.mysql["address"])
+    narrate(f"connect {platform.mysql['address']} without the tunnel: {refusal or 'CONNECTED'}")
+    return refusal
+
+
+@then("the connection fails without leaving this host")
+def connection_failed(refusal):
+    # "No route to host" at once: the host's route to the cluster range is `unreachable`
+    assert refusal is not None and "route" in refusal.lower(), refusal
+
+
+@when("the dev developer asks the bastion to forward to the Cassandra nodes", target_fixture="refusals")
+def forbidden_forwards(platform, developer, narrate):
+    refusals = {endpoint: developer.shell.forward_refusal(endpoint) for endpoint in platform.cassandra["contact_points"]}
+    for endpoint, refusal in refusals.items():
+        narrate(f"{developer.area.kafka_account} → {endpoint}: {refusal or 'GRANTED'}")
+    return refusals
+
+
+@then("the bastion refuses every forward, naming it")
+def every_forward_refused(refusals):
+    assert refusals and all(refusal and "prohibited" in refusal.lower() for refusal in refusals.values()), refusals
+
+
+@when("I scan the service logs, tunnel logs and test reports for the cluster's passwords", target_fixture="leaks")
+def scan_for_secrets(platform, narrate):
+    passwords = [account.password.reveal() for service in ("kafka", "cassandra", "mysql")
+                 for account in getattr(platform, service)["accounts"].values()]
+    roots = [*Path(STATE_DIR / "sandbox").glob("*/nodes/*/*/logs"), STATE_DIR / "tunnels", REPO_DIR / "reports"]
+    leaks = security.files_containing(passwords, [root for root in roots if root.exists()])
+    narrate(f"{len(passwords)} passwords searched in {len(roots)} folders: {len(leaks)} file(s) contain one")
+    return leaks
+
+
+@then("no file contains any of them")
+def no_leaks(leaks):
+    assert leaks == []
