@@ -10,6 +10,7 @@ pytest_plugins = [
     "steps.kafka_act",
     "steps.pipeline",
     "steps.security",
+    "steps.provisioning",
     "steps.hdfs_act",
     "steps.databases_act",
 ]

@@ -67,6 +67,13 @@ class EdgeHdfs:
                                "node; the sandbox writes it at `agility sandbox up`, a real cluster says [hdfs, dfs])")
         self.cli = list(cli)
 
+    def describe(self) -> str:
+        """The command in short: `java … org.apache.hadoop.fs.FsShell (classpath …)` or `hdfs dfs`."""
+        if "-cp" in self.cli and len(self.cli) > self.cli.index("-cp") + 2:
+            at = self.cli.index("-cp")
+            return f"{self.cli[0].rsplit('/', 1)[-1]} … {self.cli[at + 2]} on {self.cli[at + 1]}"
+        return " ".join(self.cli)
+
     def command(self, *args: str) -> list[str]:
         return [*self.cli, *args]
 
@@ -75,6 +82,8 @@ class EdgeHdfs:
         done = self.shell.run(self.edge, self.command(*args), timeout=timeout, check=False)
         if done.ok:
             return done.stdout
+        if done.exit_status == -1:
+            raise AgilityError(f"hdfs dfs {' '.join(args)} on {self.edge}: killed, or its SSH session ended, before it finished")
         raise AgilityError(f"hdfs dfs {' '.join(args)} on {self.edge} as {self.shell.user}: {failure_message(done.stderr)}")
 
     # --- the standard commands, parsed ------------------------------------------------------

@@ -156,7 +156,7 @@ def run_query_job(stores, developer, narrate):
     result = query.run(developer.clients, developer.area,
                        query.build(stores.dataset, SHOWN_FIELDS, "customer_id", stores.customer))
     narrate(f"MySQL:     {result.sql}  ← ({stores.customer!r}, {result.query.limit})")
-    narrate(f"Cassandra: {result.cql}  ← ({stores.customer!r}, {result.query.limit})")
+    narrate(f"Cassandra: {result.cql}  ← ({stores.customer!r},)")
     narrate(result.summary())
     return result
 

@@ -51,7 +51,7 @@ def orders_on_hdfs(platform, developer, hdfs_data, count, narrate):
 @given("an HDFS client session on the edge node", target_fixture="hdfs")
 def hdfs_session(platform, developer, narrate):
     session = EdgeHdfs(platform, developer.shell)
-    narrate(f"{developer.shell.user}@{platform.edge}: hdfs dfs = {' '.join(session.cli[-3:])}")
+    narrate(f"{developer.shell.user}@{platform.edge}: hdfs dfs = {session.describe()}")
     return session
 
 
@@ -187,7 +187,7 @@ def parquet_written(platform, developer, analysed, narrate):
     for table, written in analysed["written"].items():
         names = [entry.path.rsplit("/", 1)[1] for entry in hdfs.ls(written["path"])]
         parquet = [name for name in names if name.endswith(".parquet")]
-        narrate(f"{written['path']}: {', '.join(names)} ({written['rows']} rows read back)")
+        narrate(f"{written['path']}: {', '.join(names)} ({written['rows']} rows)")
         assert "_SUCCESS" in names and parquet
         assert written["rows"] == len(analysed[table])
 

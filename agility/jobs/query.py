@@ -43,9 +43,11 @@ class Query:
                 f"ORDER BY `{KEY}` LIMIT %s")
 
     def cql(self, keyspace: str) -> str:
-        # a column other than the key needs ALLOW FILTERING: Cassandra scans the table for it
+        # A column other than the key needs ALLOW FILTERING: Cassandra scans the table for it. No
+        # LIMIT: Cassandra returns rows in token order and cannot sort by the key across
+        # partitions, so the rows are sorted here and then cut to the limit, as in the SQL.
         filtering = "" if self.where == KEY else " ALLOW FILTERING"
-        return f"SELECT {', '.join(self.fields)} FROM {keyspace}.{self.dataset} WHERE {self.where} = ? LIMIT ?{filtering}"
+        return f"SELECT {', '.join(self.fields)} FROM {keyspace}.{self.dataset} WHERE {self.where} = ?{filtering}"
 
 
 @dataclass
@@ -91,7 +93,7 @@ def typed(column: str, text: str):
         if kind == "timestamp":
             return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, InvalidOperation):
-        raise AgilityError(f"{column} is a {kind} column: {text!r} is not one") from None
+        raise AgilityError(f"column {column} holds {kind} values: {text!r} is not one") from None
     return text
 
 
@@ -149,7 +151,8 @@ def cassandra_rows(clients, area: Area, query: Query, account: Account | None = 
     try:
         statement = session.prepare(query.cql(area.keyspace))
         statement.consistency_level = ConsistencyLevel.QUORUM  # as the sink writes
-        rows = session.execute(statement, (query.value, query.limit))
+        statement.fetch_size = 1000  # paged: a filtering scan may match many rows
+        rows = session.execute(statement, (query.value,))
         found = [tuple(plain(cell) for cell in row) for row in rows]
     except InvalidRequest as error:
         message = str(error).split('message="', 1)[-1].rstrip('"')
@@ -161,7 +164,8 @@ def cassandra_rows(clients, area: Area, query: Query, account: Account | None = 
         session.cluster.shutdown()
     # Cassandra returns rows in token order: sort by the key like the SQL does
     position = query.fields.index(KEY) if KEY in query.fields else None
-    return sorted(found, key=lambda row: row[position] if position is not None else json.dumps(row, default=str))
+    ordered = sorted(found, key=lambda row: row[position] if position is not None else json.dumps(row, default=str))
+    return ordered[:query.limit]
 
 
 def run(clients, area: Area, query: Query, mysql_account: Account | None = None,

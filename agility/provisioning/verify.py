@@ -1,0 +1,86 @@
+"""Verify Linux users on every node with testinfra, over each node's own sshd through the bastion
+(hosts come from the profile): user, uid, groups, home, shell, authorized key."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from agility.profiles import Profile
+from agility.provisioning.linux import LinuxUser
+
+
+def ssh_config(profile: Profile, folder: Path) -> Path:
+    """An OpenSSH client config naming every node, each reached through the bastion (a
+    ProxyCommand, which both OpenSSH and paramiko follow)."""
+    key = os.path.expanduser(profile.bastion.key)
+    lines = [
+        "Host bastion-gateway",
+        f"    HostName {profile.bastion.host}",
+        f"    Port {profile.bastion.port}",
+        f"    User {profile.bastion.user}",
+        f"    IdentityFile {key}",
+        "    IdentitiesOnly yes",
+        "    StrictHostKeyChecking no",
+        "    UserKnownHostsFile /dev/null",
+        "    LogLevel ERROR",
+    ]
+    for node, address in profile.nodes.items():
+        lines += [
+            f"Host {node}",
+            f"    HostName {address}",
+            f"    User {profile.bastion.user}",
+            f"    IdentityFile {key}",
+            "    IdentitiesOnly yes",
+            f"    ProxyCommand ssh -F {folder / 'ssh_config'} -W %h:%p bastion-gateway",
+            "    StrictHostKeyChecking no",
+            "    UserKnownHostsFile /dev/null",
+            "    LogLevel ERROR",
+        ]
+    path = folder / "ssh_config"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@dataclass
+class UserCheck:
+    node: str
+    problems: list[str]
+    uid: int | None
+
+
+def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None) -> list[UserCheck]:
+    import testinfra
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="agility-testinfra-") as folder:
+        config = ssh_config(profile, Path(folder))
+        for node in nodes or list(profile.nodes):
+            host = testinfra.get_host(f"paramiko://{node}", ssh_config=str(config))
+            account = host.user(user.name)
+            problems: list[str] = []
+            if not account.exists:
+                results.append(UserCheck(node, [f"user {user.name} does not exist"], None))
+                continue
+            missing = sorted(set(user.groups) - set(account.groups))
+            if missing:
+                problems.append(f"not in group(s) {', '.join(missing)}")
+            if account.shell != user.shell:
+                problems.append(f"shell is {account.shell}, expected {user.shell}")
+            home = host.file(account.home)
+            if not home.is_directory or home.user != user.name:
+                problems.append(f"home {account.home} missing or not owned by {user.name}")
+            with host.sudo():  # ~/.ssh is the user's own (0700): read it as root
+                keys = host.file(f"{account.home}/.ssh/authorized_keys")
+                if not keys.exists or keys.content_string.strip() != user.public_key.strip():
+                    problems.append("authorized key missing or different")
+                elif keys.user != user.name or keys.mode & 0o077:
+                    problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
+            results.append(UserCheck(node, problems, account.uid))
+    uids = {check.uid for check in results if check.uid is not None}
+    if len(uids) > 1:
+        for check in results:
+            check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
+    return results
