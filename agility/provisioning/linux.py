@@ -49,7 +49,10 @@ def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
 def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
     if not shell.run(node, ["getent", "passwd", name], check=False).ok:
         return []
-    shell.run(node, ["sudo", "-n", "pkill", "-KILL", "-u", name], check=False)
+    # only this node's processes of the user: sandbox nodes share one process namespace, so a
+    # plain `pkill -u` would end the user's sessions on every node (the node's network namespace
+    # is what tells them apart; on a real host it is simply the host's)
+    shell.run(node, ["sh", "-c", 'sudo -n pkill -KILL --ns $$ --nslist net -u "$1"', "sh", name], check=False)
     done = shell.run(node, ["sudo", "-n", "userdel", "--remove", name], check=False)
     if not done.ok:
         raise AgilityError(f"{node}: could not remove user {name}: {done.stderr.strip()}")
