@@ -23,6 +23,7 @@ class Area:
     database: str
     hdfs_root: str
     kafka_account: str
+    kafka_uid: int
 
     def topic(self, dataset: str) -> str:
         return f"{self.kafka_prefix}{check_dataset(dataset)}"

@@ -20,7 +20,7 @@ KAFKA_DEVELOPERS = "kafka-developers"
 def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
     identity = profile.ssh_user(area.kafka_account)
     public_key = Path(identity.key).expanduser().with_suffix(".pub").read_text()
-    return LinuxUser(area.kafka_account, (KAFKA_DEVELOPERS,), public_key)
+    return LinuxUser(area.kafka_account, area.kafka_uid, (KAFKA_DEVELOPERS,), public_key)
 
 
 def provision_linux_user(profile: Profile, area: Area) -> list[str]:

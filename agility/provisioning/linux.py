@@ -12,6 +12,7 @@ from agility.remote import ClusterShell
 @dataclass(frozen=True)
 class LinuxUser:
     name: str
+    uid: int  # the same on every node, so files keep their owner wherever they go
     groups: tuple[str, ...]
     public_key: str
     shell: str = "/bin/bash"
@@ -22,13 +23,17 @@ def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
     changes = []
     exists = shell.run(node, ["getent", "passwd", user.name], check=False).ok
     if not exists:
-        shell.run(node, ["sudo", "-n", "useradd", "--create-home", "--shell", user.shell,
+        shell.run(node, ["sudo", "-n", "useradd", "--create-home", "--shell", user.shell, "--uid", str(user.uid),
                          "--groups", ",".join(user.groups), user.name])
         # useradd locks the password ("!"); a locked account may not log in even by key, so
         # set "*": no password can match, but the account is not locked.
         shell.run(node, ["sudo", "-n", "usermod", "--password", "*", user.name])
         changes.append(f"{node}: created user {user.name} in {', '.join(user.groups)}")
     else:
+        uid = int(shell.run(node, ["id", "-u", user.name]).stdout)
+        if uid != user.uid:
+            shell.run(node, ["sudo", "-n", "usermod", "--uid", str(user.uid), user.name])
+            changes.append(f"{node}: uid of {user.name} {uid} → {user.uid}")
         current = set(shell.run(node, ["id", "-nG", user.name]).stdout.split())
         missing = [group for group in user.groups if group not in current]
         if missing:
@@ -53,7 +58,9 @@ def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
     # plain `pkill -u` would end the user's sessions on every node (the node's network namespace
     # is what tells them apart; on a real host it is simply the host's)
     shell.run(node, ["sh", "-c", 'sudo -n pkill -KILL --ns $$ --nslist net -u "$1"', "sh", name], check=False)
-    done = shell.run(node, ["sudo", "-n", "userdel", "--remove", name], check=False)
+    # --force: userdel looks for the user's processes in the whole process namespace, which on
+    # the sandbox includes the other nodes' (their sessions there are not this node's business)
+    done = shell.run(node, ["sudo", "-n", "userdel", "--force", "--remove", name], check=False)
     if not done.ok:
         raise AgilityError(f"{node}: could not remove user {name}: {done.stderr.strip()}")
     return [f"{node}: removed user {name}"]

@@ -64,6 +64,8 @@ def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None
             if not account.exists:
                 results.append(UserCheck(node, [f"user {user.name} does not exist"], None))
                 continue
+            if account.uid != user.uid:
+                problems.append(f"uid is {account.uid}, expected {user.uid}")
             missing = sorted(set(user.groups) - set(account.groups))
             if missing:
                 problems.append(f"not in group(s) {', '.join(missing)}")
