@@ -40,6 +40,11 @@ def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
             shell.run(node, ["sudo", "-n", "usermod", "--append", "--groups", ",".join(missing), user.name])
             changes.append(f"{node}: added {user.name} to {', '.join(missing)}")
     home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
+    owner = shell.run(node, ["stat", "-c", "%u", home], check=False).stdout.strip()
+    if owner != str(user.uid):
+        shell.run(node, ["sudo", "-n", "install", "-d", "-m", "750", "-o", user.name, "-g", user.name, home])
+        shell.run(node, ["sudo", "-n", "chown", "-R", f"{user.name}:{user.name}", home])
+        changes.append(f"{node}: home {home} owned by {user.name}")
     keys = f"{home}/.ssh/authorized_keys"
     present = shell.run(node, ["sudo", "-n", "cat", keys], check=False).stdout
     if present.strip() != user.public_key.strip():

@@ -125,6 +125,9 @@ class SandboxNetwork:
             etc = node.root / "etc"
             if etc.exists():
                 shutil.rmtree(etc)
+            # a node starts from this host's /etc, so users provisioned before are gone: their
+            # homes go too, or a re-created user would find a home owned by a stale uid
+            shutil.rmtree(node.root / "home", ignore_errors=True)
             node.root.mkdir(parents=True, exist_ok=True)
             subprocess.run(["cp", "-a", "/etc", str(etc)], check=True)
             (etc / "hosts").write_text(hosts)
