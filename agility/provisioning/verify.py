@@ -59,30 +59,34 @@ def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None
         config = ssh_config(profile, Path(folder))
         for node in nodes or list(profile.nodes):
             host = testinfra.get_host(f"paramiko://{node}", ssh_config=str(config))
-            account = host.user(user.name)
-            problems: list[str] = []
-            if not account.exists:
-                results.append(UserCheck(node, [f"user {user.name} does not exist"], None))
-                continue
-            if account.uid != user.uid:
-                problems.append(f"uid is {account.uid}, expected {user.uid}")
-            missing = sorted(set(user.groups) - set(account.groups))
-            if missing:
-                problems.append(f"not in group(s) {', '.join(missing)}")
-            if account.shell != user.shell:
-                problems.append(f"shell is {account.shell}, expected {user.shell}")
-            home = host.file(account.home)
-            if not home.is_directory or home.user != user.name:
-                problems.append(f"home {account.home} missing or not owned by {user.name}")
-            with host.sudo():  # ~/.ssh is the user's own (0700): read it as root
-                keys = host.file(f"{account.home}/.ssh/authorized_keys")
-                if not keys.exists or keys.content_string.strip() != user.public_key.strip():
-                    problems.append("authorized key missing or different")
-                elif keys.user != user.name or keys.mode & 0o077:
-                    problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
-            results.append(UserCheck(node, problems, account.uid))
+            results.append(_check_on(host, node, user))
+            host.backend.client.close()  # its proxy command must not outlive the check
     uids = {check.uid for check in results if check.uid is not None}
     if len(uids) > 1:
         for check in results:
             check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
     return results
+
+
+def _check_on(host, node: str, user: LinuxUser) -> UserCheck:
+    account = host.user(user.name)
+    problems: list[str] = []
+    if not account.exists:
+        return UserCheck(node, [f"user {user.name} does not exist"], None)
+    if account.uid != user.uid:
+        problems.append(f"uid is {account.uid}, expected {user.uid}")
+    missing = sorted(set(user.groups) - set(account.groups))
+    if missing:
+        problems.append(f"not in group(s) {', '.join(missing)}")
+    if account.shell != user.shell:
+        problems.append(f"shell is {account.shell}, expected {user.shell}")
+    home = host.file(account.home)
+    if not home.is_directory or home.user != user.name:
+        problems.append(f"home {account.home} missing or not owned by {user.name}")
+    with host.sudo():  # ~/.ssh is the user's own (0700): read it as root
+        keys = host.file(f"{account.home}/.ssh/authorized_keys")
+        if not keys.exists or keys.content_string.strip() != user.public_key.strip():
+            problems.append("authorized key missing or different")
+        elif keys.user != user.name or keys.mode & 0o077:
+            problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
+    return UserCheck(node, problems, account.uid)
