@@ -25,3 +25,17 @@ Feature: The bastion is the only door, and it only opens with a key
   Scenario: Secrets never appear in logs, terminal output or reports
     When I scan the service logs, tunnel logs and test reports for the cluster's passwords
     Then no file contains any of them
+
+  Scenario Outline: An area's account is kept out of another area's <store>
+    Given the <own> area's developer is provisioned
+    When the <own> area's account reaches for the <other> area's <store>
+    Then it is denied, while its own area's <store> works
+
+    Examples:
+      | own  | other | store    |
+      | dev  | prod  | topics   |
+      | dev  | prod  | keyspace |
+      | dev  | prod  | database |
+      | prod | dev   | topics   |
+      | prod | dev   | keyspace |
+      | prod | dev   | database |

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from pytest_bdd import then, when
+from pytest_bdd import parsers, then, when
 
-from agility import security
+from agility import areas, security
 from agility.paths import REPO_DIR, STATE_DIR
+from agility.provisioning import isolation
 
 
 @when("someone tries to log in to the bastion as the operator with a password", target_fixture="refusal")
@@ -71,3 +72,16 @@ def scan_for_secrets(platform, narrate):
 @then("no file contains any of them")
 def no_leaks(leaks):
     assert leaks == []
+
+
+@when(parsers.parse("the {own} area's account reaches for the {other} area's {store}"), target_fixture="denied")
+def reach_other_area(platform, developer, own, other, store, narrate):
+    other_area = areas.get(other, platform.extra.get("areas"))
+    denied = isolation.denial(developer.clients, developer.area, other_area, store)
+    narrate(f"{own} → {other} {store}: {denied or 'ALLOWED'}")
+    return denied
+
+
+@then(parsers.parse("it is denied, while its own area's {store} works"))
+def is_denied(denied):
+    assert denied, "the other area's data was reachable"

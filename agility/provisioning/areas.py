@@ -10,7 +10,7 @@ from agility.areas import Area
 from agility.clients import Clients
 from agility.kafka_tools import EdgeKafkaTools
 from agility.profiles import Profile
-from agility.provisioning import kafka
+from agility.provisioning import kafka, stores
 from agility.provisioning.linux import LinuxUser, ensure_user
 from agility.remote import ClusterShell
 
@@ -39,10 +39,12 @@ def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list
 
 
 def provision_kafka_account(profile: Profile, clients: Clients, area: Area) -> list[str]:
-    """The area's SCRAM account and ACLs (as the Kafka admin), and the developer's client
-    settings on the edge node. `clients` must reach Kafka (any tunnel that carries it)."""
+    """The area's SCRAM account and ACLs (as the Kafka admin), its Cassandra role and MariaDB user
+    (rights on the area's keyspace and database only), and the developer's Kafka client settings
+    on the edge node. `clients` must reach Kafka (any tunnel that carries it)."""
     user = kafka_developer(profile, area)
     changes = kafka.ensure_area_account(clients, area).applied
+    changes += stores.ensure_cassandra_role(clients, area) + stores.ensure_mysql_user(clients, area)
     with ClusterShell(profile, user=user.name) as developer:
         tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
         if tools.install_client_config():

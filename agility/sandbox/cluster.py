@@ -228,8 +228,10 @@ class Sandbox:
         def account(user: str, key: str) -> dict:
             return {"admin": {"user": user, "password": {"file": secrets_file, "key": key}}}
 
-        def area_accounts() -> dict:
-            return {name: {"user": area.kafka_account, "password": {"file": secrets_file, "key": f"kafka-{name}"}}
+        def area_accounts(service: str, secret: str) -> dict:
+            """Each area's own account of a service: `<area>-<service>` (Kafka's name comes from the area)."""
+            return {name: {"user": area.kafka_account if service == "kafka" else f"{name}_{service}",
+                           "password": {"file": secrets_file, "key": f"{secret}-{name}"}}
                     for name, area in areas.load_all().items()}
 
         master = svc["namenode"].nodes[0]
@@ -243,10 +245,11 @@ class Sandbox:
             "kafka": {"bootstrap": svc["kafka"].endpoints()["external"],
                       "cli": svc["kafka"].edge_cli(),
                       "internal_bootstrap": svc["kafka"].endpoints()["internal"],
-                      "accounts": {**account("admin", "kafka-admin"), **area_accounts()}},
+                      "accounts": {**account("admin", "kafka-admin"), **area_accounts("kafka", "kafka")}},
             "cassandra": {"contact_points": svc["cassandra"].endpoints()["cql"],
-                          "accounts": account("admin", "cassandra-admin")},
-            "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0], "accounts": account("admin", "mariadb-admin")},
+                          "accounts": {**account("admin", "cassandra-admin"), **area_accounts("cassandra", "cassandra")}},
+            "mysql": {"address": svc["mariadb"].endpoints()["mysql"][0],
+                      "accounts": {**account("admin", "mariadb-admin"), **area_accounts("mysql", "mariadb")}},
             "hdfs": {"webhdfs": svc["httpfs"].endpoints()["http"][0], "namenode": f"hdfs://{master.address}:8020",
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "cli": svc["namenode"].edge_cli(),

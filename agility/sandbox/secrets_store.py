@@ -10,6 +10,8 @@ import yaml
 NAMES = (
     "kafka-admin", "cassandra-admin", "cassandra-default", "mariadb-admin",
     "kafka-dev", "kafka-test", "kafka-prod",
+    "cassandra-dev", "cassandra-test", "cassandra-prod",
+    "mariadb-dev", "mariadb-test", "mariadb-prod",
 )
 
 

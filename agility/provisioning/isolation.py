@@ -1,0 +1,83 @@
+"""Is an area's account kept out of another area's data? Each check first proves the account works
+on its own area (so a denial is about the other area, not a broken login), then tries the other."""
+
+from __future__ import annotations
+
+from agility.areas import Area
+from agility.clients import Clients
+from agility.errors import AgilityError
+from agility.roundtrip import create_topic
+
+CHECK = "isolation_check"
+
+
+def topics(clients: Clients, own: Area, other: Area) -> str | None:
+    from kafka.errors import KafkaError
+
+    own_account = clients.kafka_account(own.name)
+    for area in (own, other):
+        create_topic(clients, area.topic(CHECK))  # as admin
+    producer = clients.kafka_producer(own_account, acks="all", max_block_ms=10000)
+    try:
+        producer.send(own.topic(CHECK), b"own area").get(timeout=15)
+        try:
+            producer.send(other.topic(CHECK), b"other area").get(timeout=15)
+        except KafkaError as error:
+            return f"{type(error).__name__}"
+    finally:
+        producer.close()
+    return None
+
+
+def keyspace(clients: Clients, own: Area, other: Area) -> str | None:
+    from cassandra import Unauthorized
+
+    admin = clients.cassandra_session()
+    try:
+        for area in (own, other):
+            admin.execute(f"CREATE TABLE IF NOT EXISTS {area.keyspace}.{CHECK} (id text PRIMARY KEY)")
+    finally:
+        admin.cluster.shutdown()
+    session = clients.cassandra_session(clients.profile.account("cassandra", own.name))
+    try:
+        session.execute(f"SELECT id FROM {own.keyspace}.{CHECK} LIMIT 1")
+        try:
+            session.execute(f"SELECT id FROM {other.keyspace}.{CHECK} LIMIT 1")
+        except Unauthorized as error:
+            return str(error).split("message=")[-1].strip('"}')[:160]
+    finally:
+        session.cluster.shutdown()
+    return None
+
+
+def database(clients: Clients, own: Area, other: Area) -> str | None:
+    import pymysql
+
+    admin = clients.mysql_connection()
+    try:
+        with admin.cursor() as cursor:
+            for area in (own, other):
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS `{area.database}`.`{CHECK}` (id VARCHAR(10) PRIMARY KEY)")
+    finally:
+        admin.close()
+    connection = clients.mysql_connection(clients.profile.account("mysql", own.name))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM `{own.database}`.`{CHECK}` LIMIT 1")
+            try:
+                cursor.execute(f"SELECT id FROM `{other.database}`.`{CHECK}` LIMIT 1")
+            except pymysql.err.OperationalError as error:
+                return str(error.args[1])
+    finally:
+        connection.close()
+    return None
+
+
+CHECKS = {"topics": topics, "keyspace": keyspace, "database": database}
+
+
+def denial(clients: Clients, own: Area, other: Area, store: str) -> str | None:
+    """Why the own area's account may not use the other area's `store`; None if it may (a leak)."""
+    if store not in CHECKS:
+        raise AgilityError(f"no isolation check for '{store}'; checks: {', '.join(CHECKS)}")
+    return CHECKS[store](clients, own, other)
