@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from agility.errors import AgilityError
 from agility.paths import STATE_DIR
 from agility.profiles import Profile
 from agility.shared import SharedResource
+from agility.waiting import wait_until
 
 TUNNEL_DIR = STATE_DIR / "tunnels"
 
@@ -203,13 +203,13 @@ def start_background(profile: Profile, user: str, services: tuple[str, ...] | No
              *only],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    deadline = time.monotonic() + timeout
-    while not is_open(profile, user, services):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AgilityError(f"the SSH tunnel for profile {profile.name} as {user} did not open; log: {log}\n"
-                               + log.read_text()[-1500:].strip())
-        time.sleep(0.2)
+    try:
+        wait_until(lambda: is_open(profile, user, services), timeout=timeout, interval=0.2,
+                   what="its forwards to accept connections", service=f"SSH tunnel of {user} ({profile.name})",
+                   alive=lambda: process.poll() is None, log=log)
+    except AgilityError:
+        process.kill()
+        raise
     return process.pid
 
 

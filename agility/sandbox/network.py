@@ -11,13 +11,13 @@ import ipaddress
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 from agility.errors import AgilityError
 from agility.sandbox.node import NamespaceNode
 from agility.sandbox.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
 from agility.sandbox.topology import Topology
+from agility.waiting import wait_until
 
 REGISTRY_HOSTS = ("pypi.org", "repo.maven.apache.org", "registry.npmjs.org", "deb.debian.org")
 HOLDER_SCRIPT = """set -e
@@ -143,11 +143,10 @@ class SandboxNetwork:
                     stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 )
             node.holder_pid_file.write_text(str(process.pid))
-            deadline = time.monotonic() + 10
-            while cmdline(process.pid)[:1] != ["sleep"]:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AgilityError(f"node {node.name}: could not set up its namespaces; log: {log}\n{log.read_text()[-2000:]}")
-                time.sleep(0.02)
+            # the holder execs `sleep` once its mounts and hostname are in place
+            wait_until(lambda holder=process: cmdline(holder.pid)[:1] == ["sleep"], timeout=10, interval=0.02,
+                       what="its private /etc, /home, /tmp and hostname", service=f"node {node.name}",
+                       alive=lambda holder=process: holder.poll() is None, log=log)
 
     # --- tear down ------------------------------------------------------------------------
     def destroy(self) -> None:
