@@ -13,20 +13,10 @@ CHECKS_DATABASE = "agility_checks"
 
 
 def create_topic(clients: Clients, topic: str, partitions: int = 1) -> int:
-    """Create the topic (as admin) if it does not exist; return its replication factor."""
-    from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
+    """Create the topic as admin if it does not exist; return its replication factor."""
+    from agility.jobs.producer import ensure_topics
 
-    admin = clients.kafka_admin()
-    try:
-        replication = min(3, len(admin.describe_cluster()["brokers"]))
-        try:
-            admin.create_topics([NewTopic(topic, partitions, replication)])
-        except TopicAlreadyExistsError:
-            pass
-    finally:
-        admin.close()
-    return replication
+    return ensure_topics(clients, clients.kafka_account(None), {topic: partitions})[1]
 
 
 def produce_one(clients: Clients, topic: str, key: str, value: str):

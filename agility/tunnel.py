@@ -23,6 +23,7 @@ from pathlib import Path
 from agility.errors import AgilityError
 from agility.paths import STATE_DIR
 from agility.profiles import Profile
+from agility.sandbox.processes import is_alive, terminate
 from agility.shared import SharedResource
 from agility.waiting import wait_until
 
@@ -84,8 +85,6 @@ def state_file(profile: Profile, user: str, services: tuple[str, ...] | None = N
 
 def running(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None) -> dict | None:
     """The published state of a running tunnel: pid, user and forwards; None if none runs."""
-    from agility.sandbox.processes import is_alive
-
     user = user or profile.bastion.user
     services = tuple(sorted(services)) if services else None
     try:
@@ -97,22 +96,10 @@ def running(profile: Profile, user: str | None = None, services: tuple[str, ...]
 
 def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> bool:
     """A tunnel for this profile and user is running and every forward accepts connections."""
-    import socket
-
-    try:
-        state = json.loads(state_file(profile, user, services).read_text())
-    except (FileNotFoundError, ValueError):
+    state = running(profile, user, services)
+    if state is None or set(state.get("forwards", {})) != set(forwards_for(profile, user, services)):
         return False
-    from agility.sandbox.processes import is_alive
-
-    if not is_alive(state.get("pid")) or set(state.get("forwards", {})) != set(forwards_for(profile, user, services)):
-        return False
-    for local in state["forwards"].values():
-        try:
-            socket.create_connection(split(local), timeout=2).close()
-        except OSError:
-            return False
-    return True
+    return all(_listening(local) for local in state["forwards"].values())
 
 
 class Tunnel:
@@ -218,8 +205,6 @@ def stop_background(profile: Profile, user: str, services: tuple[str, ...] | Non
         pid = json.loads(state_file(profile, user, services).read_text())["pid"]
     except (FileNotFoundError, ValueError, KeyError):
         return
-    from agility.sandbox.processes import terminate
-
     terminate([pid], grace=5)
     state_file(profile, user, services).unlink(missing_ok=True)
 
@@ -257,8 +242,6 @@ def holders_of(locals_: list[str]) -> str:
 def close_orphans_holding(locals_: list[str]) -> None:
     """Stop tunnels that one of our processes started and every user of which has gone (e.g. was
     killed), when they hold an address this tunnel needs."""
-    from agility.sandbox.processes import terminate
-
     for name, state in published_tunnels():
         if set(state.get("forwards", {}).values()) & set(locals_) and SharedResource(f"tunnel-{name}").orphaned():
             terminate([state["pid"]], grace=5)

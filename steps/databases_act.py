@@ -102,16 +102,20 @@ def mariadb_connects(stores, narrate):
 
 
 # --- SELECT ... WHERE with both command-line clients -------------------------------------------
-@when("I select one customer's orders with the mariadb client")
-def mariadb_select(stores, developer, narrate):
-    statement = db_clients.select_text(f"{developer.area.database}.{stores.dataset}", SHOWN_FIELDS,
-                                       "customer_id", stores.customer)
-    answer = stores.tools.mariadb.query(statement)
+def show(answer, narrate):
+    """Narrate a client's command, its first rows and its count; return the answer."""
     narrate(f"$ {answer.command}")
     for row in answer.rows[:5]:
         narrate(" | ".join(row))
     narrate(f"({len(answer.rows)} rows, {answer.seconds * 1000:.0f} ms)")
-    stores.answers["mariadb"] = answer
+    return answer
+
+
+@when("I select one customer's orders with the mariadb client")
+def mariadb_select(stores, developer, narrate):
+    statement = db_clients.select_text(f"{developer.area.database}.{stores.dataset}", SHOWN_FIELDS,
+                                       "customer_id", stores.customer)
+    stores.answers["mariadb"] = show(stores.tools.mariadb.query(statement), narrate)
 
 
 @then("the MySQL client shows exactly that customer's orders")
@@ -125,12 +129,7 @@ def mariadb_shows_customer(stores):
 def cqlsh_select(stores, developer, narrate):
     statement = db_clients.select_text(f"{developer.area.keyspace}.{stores.dataset}", SHOWN_FIELDS,
                                        "customer_id", stores.customer, cql=True)
-    answer = stores.tools.cqlsh.query(statement)
-    narrate(f"$ {answer.command}")
-    for row in answer.rows[:5]:
-        narrate(" | ".join(row))
-    narrate(f"({len(answer.rows)} rows, {answer.seconds * 1000:.0f} ms)")
-    stores.answers["cqlsh"] = answer
+    stores.answers["cqlsh"] = show(stores.tools.cqlsh.query(statement), narrate)
 
 
 @then("cqlsh shows the same orders as the MySQL client")

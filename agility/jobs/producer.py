@@ -64,7 +64,7 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
         raise AgilityError(f"count and bad must not be negative (count={count}, bad={bad})")
     topic, dead_letter_topic = area.topic(dataset), area.dead_letter_topic(dataset)
     account = clients.kafka_account(area.name)
-    created = ensure_topics(clients, account, {topic: DATA_PARTITIONS, dead_letter_topic: DEAD_LETTER_PARTITIONS})
+    created, _ = ensure_topics(clients, account, {topic: DATA_PARTITIONS, dead_letter_topic: DEAD_LETTER_PARTITIONS})
     ledger = Ledger.for_dataset(profile_name, area, dataset)
     if fresh_ledger:
         ledger.reset()
@@ -201,8 +201,9 @@ def compression() -> str | None:
     return "lz4" if importlib.util.find_spec("lz4") else None
 
 
-def ensure_topics(clients, account, wanted: dict[str, int]) -> list[str]:
-    """Create the missing topics of `wanted` (name → partitions); the names it created."""
+def ensure_topics(clients, account, wanted: dict[str, int]) -> tuple[list[str], int]:
+    """Create the missing topics of `wanted` (name → partitions): the names it created, and the
+    replication factor a new topic gets (min(3, brokers))."""
     admin = clients.kafka_admin(account=account)
     try:
         brokers = len(admin.describe_cluster()["brokers"])
@@ -218,7 +219,7 @@ def ensure_topics(clients, account, wanted: dict[str, int]) -> list[str]:
             except KafkaError as error:
                 raise AgilityError(f"cannot create topic {topic} ({partitions} partitions, replication "
                                    f"{replication}) as {account.user}: {type(error).__name__}: {error}") from None
-        return created
+        return created, replication
     finally:
         admin.close()
 

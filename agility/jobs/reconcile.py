@@ -115,33 +115,29 @@ def mysql_ids(clients, area: Area, dataset: str) -> list[str]:
 
 
 def hdfs_ids(clients, area: Area, dataset: str) -> list[str]:
-    """The order id of every line of every file under the dataset's directory."""
+    """The order id of every line of every data file under the dataset's directory."""
     client = clients.hdfs_client()
-    root = area.hdfs_path(dataset)
-    if client.status(root, strict=False) is None:
-        return []
     ids = []
-    for folder, _, files in client.walk(root):
-        for name in sorted(files):
-            if name.startswith((".", "_")):
-                continue  # hidden and in-progress files are not data
-            with client.read(f"{folder}/{name}", encoding="utf-8") as reader:
-                for number, line in enumerate(reader.read().splitlines(), 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        ids.append(json.loads(line)["order_id"])
-                    except (json.JSONDecodeError, KeyError, TypeError):
-                        raise AgilityError(f"hdfs {folder}/{name}: line {number} is not an order") from None
+    for path in hdfs_files(clients, area, dataset):
+        with client.read(path, encoding="utf-8") as reader:
+            for number, line in enumerate(reader.read().splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    ids.append(json.loads(line)["order_id"])
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise AgilityError(f"hdfs {path}: line {number} is not an order") from None
     return ids
 
 
 def hdfs_files(clients, area: Area, dataset: str) -> list[str]:
+    """Every data file under the dataset's directory (hidden and in-progress files are not data)."""
     client = clients.hdfs_client()
     root = area.hdfs_path(dataset)
     if client.status(root, strict=False) is None:
         return []
-    return sorted(f"{folder}/{name}" for folder, _, files in client.walk(root) for name in files)
+    return sorted(f"{folder}/{name}" for folder, _, files in client.walk(root) for name in files
+                  if not name.startswith((".", "_")))
 
 
 def dead_letters(clients, area: Area, dataset: str, sink: str | None = None, timeout: float = 30.0,

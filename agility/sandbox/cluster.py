@@ -19,7 +19,7 @@ from agility.errors import AgilityError, SandboxUnavailable
 from agility.paths import ARTIFACTS_DIR, STATE_DIR
 from agility.sandbox import operator, secrets_store, topology
 from agility.sandbox.network import SandboxNetwork
-from agility.sandbox.processes import is_alive, terminate
+from agility.sandbox.processes import is_alive, read_pid, terminate
 from agility.sandbox.service import SandboxContext, Service
 
 SERVICE_CLASSES = {
@@ -98,7 +98,7 @@ class Sandbox:
     def is_up(self) -> bool:
         if not self.marker.exists():
             return False
-        return all(is_alive(_holder(node)) for node in self.nodes.values())
+        return all(is_alive(read_pid(node.holder_pid_file)) for node in self.nodes.values())
 
     @property
     def profile_path(self) -> Path:
@@ -288,13 +288,3 @@ class Sandbox:
     # --- status -----------------------------------------------------------------------------
     def processes(self) -> list:
         return [row for service in self.services.values() for row in service.status()]
-
-    def service_on(self, service: str, node: str):
-        return self.services[service], self.nodes[node]
-
-
-def _holder(node) -> int | None:
-    try:
-        return int(node.holder_pid_file.read_text())
-    except (FileNotFoundError, ValueError):
-        return None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agility.errors import AgilityError
 from agility.sandbox.node import NamespaceNode
-from agility.sandbox.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
+from agility.sandbox.processes import cmdline, is_alive, pids_in_netns, read_pid, terminate
 from agility.sandbox.topology import Topology
 from agility.waiting import wait_until
 
@@ -120,7 +120,7 @@ class SandboxNetwork:
         """Give every node its private /etc, /home and /tmp and its hostname, and hold them open."""
         hosts = "127.0.0.1\tlocalhost\n" + "".join(f"{spec.address}\t{spec.name}\n" for spec in self.topology.nodes)
         for node in self.nodes().values():
-            if is_alive(_pid(node)):
+            if is_alive(read_pid(node.holder_pid_file)):
                 continue
             etc = node.root / "etc"
             if etc.exists():
@@ -172,18 +172,9 @@ class SandboxNetwork:
         }
 
 
-def _pid(node: NamespaceNode) -> int | None:
-    try:
-        return int(node.holder_pid_file.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
 def _netns_file_inode(netns: str) -> int | None:
     try:
         return Path(f"/run/netns/{netns}").stat().st_ino
     except FileNotFoundError:
         return None
 
-
-__all__ = ["SandboxNetwork", "netns_inode"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
+
+from agility.errors import ServiceNotReady
+from agility.waiting import wait_until
 
 
 def is_alive(pid: int | None) -> bool:
@@ -39,17 +41,23 @@ def terminate(pids: list[int], grace: float = 15.0) -> None:
     """SIGTERM, then SIGKILL whatever is still alive after `grace` seconds."""
     for pid in pids:
         send(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(is_alive(pid) for pid in pids):
+    if not _gone_within(pids, grace):
+        for pid in pids:
+            if is_alive(pid):
+                send(pid, signal.SIGKILL)
+        _gone_within(pids, 5)
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    def gone() -> bool:
         _reap()
-        time.sleep(0.1)
-    for pid in pids:
-        if is_alive(pid):
-            send(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(is_alive(pid) for pid in pids):
-        _reap()
-        time.sleep(0.05)
+        return not any(is_alive(pid) for pid in pids)
+
+    try:
+        wait_until(gone, timeout=seconds, what=f"processes {pids} to exit", interval=0.05)
+        return True
+    except ServiceNotReady:
+        return False
 
 
 def _reap() -> None:

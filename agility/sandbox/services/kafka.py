@@ -325,9 +325,6 @@ class Kafka(Service):
         runner = jvm.tool("", f"{self.lib}/*", properties={"log4j2.configurationFile": tools_config})[:-1]
         return {tool: [*runner, main_class] for tool, main_class in EDGE_TOOLS.items()}
 
-    def run_tool(self, node: Node, main_class: str, args: list = (), timeout: float = 120, **kwargs):
-        return node.run(self.tool_command(node, main_class, args), timeout=timeout, **kwargs)
-
 
 EDGE_TOOLS = {
     "topics": "org.apache.kafka.tools.TopicCommand",
