@@ -13,4 +13,6 @@ pytest_plugins = [
     "steps.provisioning",
     "steps.hdfs_act",
     "steps.databases_act",
+    "steps.quotas",
+    "steps.hdfs_quotas",
 ]

@@ -23,7 +23,9 @@ class Area:
     database: str
     hdfs_root: str
     kafka_account: str
-    kafka_uid: int
+    hdfs_account: str  # owns the area's HDFS directory; the area's jobs write as it
+    linux_group: str
+    linux_gid: int
 
     def topic(self, dataset: str) -> str:
         return f"{self.kafka_prefix}{check_dataset(dataset)}"

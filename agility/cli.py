@@ -122,6 +122,90 @@ def cmd_provision_area(args) -> int:
     return 0
 
 
+def _plan_and_apply(found, dry_run: bool, what: str) -> None:
+    if not found:
+        _print(f"{what}: no changes")
+        return
+    _print(f"{what}: {len(found.actions)} change(s) planned")
+    for line in found.lines():
+        _print(f"  ~ {line}")
+    if dry_run:
+        _print("dry run: nothing was changed")
+        return
+    _print("applying")
+    found.apply(_print)
+    _print(f"{what}: {len(found.actions)} change(s) applied")
+
+
+def cmd_provision(args) -> int:
+    from agility import profiles
+    from agility.provisioning import run, target
+
+    profile = profiles.load(args.profile)
+    parts = list(run.PARTS) if args.what == "all" else [args.what]
+    with target.connect(profile, args.file) as cluster:
+        _print(f"reading {', '.join(parts)} of profile {profile.name} against {cluster.declaration.source}")
+        _plan_and_apply(run.plan(cluster, parts), args.dry_run, f"{args.what} on {profile.name}")
+    return 0
+
+
+def cmd_provision_developer(args) -> int:
+    from agility import profiles
+    from agility.provisioning import declaration, run, target
+    from agility.provisioning.developers import registry
+
+    profile = profiles.load(args.profile)
+    groups = tuple(args.groups.split(",")) if args.groups else tuple(declaration.DEVELOPER_GROUPS)
+    unknown = sorted(set(groups) - set(declaration.DEVELOPER_GROUPS))
+    if unknown:
+        raise AgilityError(f"unknown groups {unknown}; groups: {', '.join(declaration.DEVELOPER_GROUPS)}")
+    public_key = open(args.public_key).read().strip() if args.public_key else None
+    with target.connect(profile, args.file) as cluster:
+        cluster.area(args.area)  # a wrong area name fails here, before anything is written
+        known = registry(profile)
+        taken = {user.uid for user in cluster.declaration.linux_users}
+        if args.dry_run and args.name not in known.all():
+            _print(f"dry run: developer {args.name} would be registered in the {args.area} area and created on "
+                   f"{len(profile.nodes)} node(s), with a Kafka, Cassandra and MariaDB account")
+            return 0
+        developer = known.add(args.name, args.area, groups, public_key, taken)
+        _plan_and_apply(run.plan_developer(cluster, developer), args.dry_run, f"developer {developer.name}")
+    if not args.dry_run:
+        _print_how_to_connect(profile, developer)
+    return 0
+
+
+def _print_how_to_connect(profile, developer) -> None:
+    from agility.provisioning.developers import registry
+
+    identity = profile.ssh_user(developer.name)
+    known = registry(profile)
+    _print(f"\ndeveloper {developer.name}: area {developer.area}, uid {developer.uid}, groups {', '.join(developer.groups)}")
+    _print(f"  SSH key:     {identity.key}" if known.ssh_user(developer.name) else "  SSH key:     the public key given")
+    _print(f"  password:    Kafka (SCRAM-SHA-512), Cassandra and MariaDB user '{developer.name}'; "
+           f"in {known.secrets_file} under '{developer.name}'")
+    _print(f"  tunnel:      agility tunnel --profile {profile.name} --user {developer.name} "
+           f"--services {','.join(identity.services)}")
+    _print(f"  shell:       ssh -i {identity.key} -J {developer.name}@{profile.bastion.host}:{profile.bastion.port} "
+           f"{developer.name}@{profile.node_address(profile.edge)}")
+
+
+def cmd_deprovision_developer(args) -> int:
+    from agility import profiles
+    from agility.provisioning import run, target
+    from agility.provisioning.developers import registry
+
+    profile = profiles.load(args.profile)
+    known = registry(profile)
+    known.get(args.name)  # says which developers exist when the name is wrong
+    with target.connect(profile) as cluster:
+        _plan_and_apply(run.plan_deprovision(cluster, args.name), args.dry_run, f"deprovision {args.name}")
+    if not args.dry_run:
+        known.remove(args.name)
+        _print(f"developer {args.name} removed from the registry of {profile.name}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="agility", description="An executable demo of a data platform.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -152,6 +236,31 @@ def parser() -> argparse.ArgumentParser:
     area.add_argument("area", help="dev, test or prod")
     area.add_argument("--profile", default=None)
     area.set_defaults(run=cmd_provision_area)
+    for part, text in (("users", "Linux users and groups on every node"),
+                       ("accounts", "service accounts per service and area, and developers' own accounts"),
+                       ("quotas", "the areas' quotas"), ("all", "users, accounts and quotas")):
+        command = what.add_parser(part, help=text)
+        command.add_argument("--profile", default=None)
+        command.add_argument("--file", default=None, help="the provisioning declaration (default: the profile's)")
+        command.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+        command.set_defaults(run=cmd_provision)
+    developer = what.add_parser("developer", help="one developer end to end, and how they connect")
+    developer.add_argument("name")
+    developer.add_argument("--area", required=True, help="dev, test or prod")
+    developer.add_argument("--groups", default=None, help="developer groups (default: all four)")
+    developer.add_argument("--public-key", default=None, help="their public key file (default: one is generated)")
+    developer.add_argument("--profile", default=None)
+    developer.add_argument("--file", default=None)
+    developer.add_argument("--dry-run", action="store_true")
+    developer.set_defaults(run=cmd_provision_developer)
+
+    deprovision = commands.add_parser("deprovision", help="remove what provisioning made")
+    gone = deprovision.add_subparsers(dest="what", required=True)
+    remove = gone.add_parser("developer", help="a developer's Linux user on every node and their accounts")
+    remove.add_argument("name")
+    remove.add_argument("--profile", default=None)
+    remove.add_argument("--dry-run", action="store_true")
+    remove.set_defaults(run=cmd_deprovision_developer)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

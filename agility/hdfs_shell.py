@@ -2,7 +2,9 @@
 
 The profile's `hdfs.cli.dfs` is the argv prefix (the sandbox's: Java 17 on the Hadoop jars with
 a client configuration; a real cluster's: `[hdfs, dfs]`). HDFS simple authentication takes the
-OS user, so commands act as whoever the SSH session logged in as.
+OS user, so commands act as whoever the SSH session logged in as, unless `hdfs_user` names
+another: then HADOOP_USER_NAME says who to be, and HDFS believes it (simple authentication has
+no proof of identity; that is the limit of a cluster without Kerberos, such as the sandbox).
 
 FsShell reports an expected failure on stderr as `ls: `/x': No such file or directory`; those
 become an AgilityError that says the same in one line, never a Java stack trace.
@@ -57,15 +59,12 @@ FAILURE = re.compile(r"^(\w+): (.*)$")
 class EdgeHdfs:
     """`hdfs dfs` on the profile's edge node through an open ClusterShell."""
 
-    def __init__(self, profile: Profile, shell: ClusterShell):
+    def __init__(self, profile: Profile, shell: ClusterShell, hdfs_user: str | None = None):
         self.profile = profile
         self.shell = shell
         self.edge = profile.edge
-        cli = (profile.hdfs.get("cli") or {}).get("dfs")
-        if not cli:
-            raise AgilityError(f"profile {profile.name}: hdfs.cli.dfs is missing (the argv of `hdfs dfs` on the edge "
-                               "node; the sandbox writes it at `agility sandbox up`, a real cluster says [hdfs, dfs])")
-        self.cli = list(cli)
+        self.hdfs_user = hdfs_user
+        self.cli = cli_argv(profile, "dfs")
 
     def describe(self) -> str:
         """The command in short: `java … org.apache.hadoop.fs.FsShell (classpath …)` or `hdfs dfs`."""
@@ -74,17 +73,30 @@ class EdgeHdfs:
             return f"{self.cli[0].rsplit('/', 1)[-1]} … {self.cli[at + 2]} on {self.cli[at + 1]}"
         return " ".join(self.cli)
 
-    def command(self, *args: str) -> list[str]:
-        return [*self.cli, *args]
+    @property
+    def user(self) -> str:
+        """Who HDFS takes these commands for."""
+        return self.hdfs_user or self.shell.user
+
+    def command(self, *args: str, cli: list[str] | None = None) -> list[str]:
+        as_user = ["env", f"HADOOP_USER_NAME={self.hdfs_user}"] if self.hdfs_user else []
+        return [*as_user, *(cli or self.cli), *args]
 
     def dfs(self, *args: str, timeout: float = 120) -> str:
         """`hdfs dfs ARGS`: its stdout, or an AgilityError with FsShell's own message."""
-        done = self.shell.run(self.edge, self.command(*args), timeout=timeout, check=False)
+        return self._run("hdfs dfs", self.command(*args), args, timeout)
+
+    def dfsadmin(self, *args: str, timeout: float = 120) -> str:
+        """`hdfs dfsadmin ARGS` (the profile's `hdfs.cli.dfsadmin`): its stdout; needs the superuser."""
+        return self._run("hdfs dfsadmin", self.command(*args, cli=cli_argv(self.profile, "dfsadmin")), args, timeout)
+
+    def _run(self, name: str, argv: list[str], args: tuple[str, ...], timeout: float) -> str:
+        done = self.shell.run(self.edge, argv, timeout=timeout, check=False)
         if done.ok:
             return done.stdout
         if done.exit_status == -1:
-            raise AgilityError(f"hdfs dfs {' '.join(args)} on {self.edge}: killed, or its SSH session ended, before it finished")
-        raise AgilityError(f"hdfs dfs {' '.join(args)} on {self.edge} as {self.shell.user}: {failure_message(done.stderr)}")
+            raise AgilityError(f"{name} {' '.join(args)} on {self.edge}: killed, or its SSH session ended, before it finished")
+        raise AgilityError(f"{name} {' '.join(args)} on {self.edge} as {self.user}: {failure_message(done.stderr)}")
 
     # --- the standard commands, parsed ------------------------------------------------------
     def ls(self, path: str, recursive: bool = False) -> list[Entry]:
@@ -128,6 +140,15 @@ class EdgeHdfs:
 
     def exists(self, path: str) -> bool:
         return self.shell.run(self.edge, self.command("-test", "-e", path), check=False).ok
+
+
+def cli_argv(profile: Profile, tool: str) -> list[str]:
+    """The argv prefix of `hdfs <tool>` on the edge node, from the profile's `hdfs.cli`."""
+    cli = (profile.hdfs.get("cli") or {}).get(tool)
+    if not cli:
+        raise AgilityError(f"profile {profile.name}: hdfs.cli.{tool} is missing (the argv of `hdfs {tool}` on the edge "
+                           f"node; the sandbox writes it at `agility sandbox up`, a real cluster says [hdfs, {tool}])")
+    return list(cli)
 
 
 def parse_ls_line(line: str) -> Entry | None:

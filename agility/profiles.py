@@ -90,6 +90,11 @@ class Profile:
         if name is None or name == self.bastion.user:
             return SshUser(self.bastion.user, self.bastion.key, tuple(ENDPOINTS))
         if name not in self.ssh_users:
+            from agility.provisioning.developers import registry
+
+            developer = registry(self).ssh_user(name)
+            if developer:
+                return developer
             known = ", ".join([self.bastion.user, *self.ssh_users])
             raise ConfigError(f"profile {self.name}: no SSH user '{name}'; users: {known}")
         return self.ssh_users[name]

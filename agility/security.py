@@ -61,3 +61,13 @@ def files_containing(secrets: list[str], roots: list[Path], limit_bytes: int = 5
             if any(needle in data for needle in needles):
                 found.append(str(path))
     return found
+
+
+def cluster_passwords(profile: Profile) -> list[str]:
+    """Every password the profile references, and every developer's generated one."""
+    from agility.provisioning.developers import registry
+
+    known = registry(profile)
+    return [account.password.reveal() for service in ("kafka", "cassandra", "mysql")
+            for account in getattr(profile, service)["accounts"].values()] + [
+        known.account(name).password.reveal() for name in known.all()]

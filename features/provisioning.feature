@@ -20,3 +20,24 @@ Feature: Developers' Linux users exist on every node, and provisioning is repeat
   Scenario: Provisioning an area twice changes nothing the second time
     When I provision the dev area again
     Then it reports no changes
+
+  Scenario: A dry run shows the plan and changes nothing, then the plan is applied
+    Given the test area's developer is missing on the last node
+    When I run "agility provision all --dry-run"
+    Then the plan names the missing user on that node, and the user is still missing
+    When I run "agility provision all"
+    Then the user is back on that node
+    And running "agility provision all" again prints "no changes"
+
+  Scenario: A developer is provisioned end to end, and once deprovisioned is let in nowhere
+    When I provision a new developer in the dev area
+    Then the command prints how the developer connects
+    And the developer logs in to SSH, the event stream, Cassandra and MariaDB
+    When I deprovision the developer
+    Then SSH, the event stream, Cassandra and MariaDB all refuse the developer
+    And testinfra finds the developer on no node
+
+  Scenario: testinfra finds every declared user right on every node
+    Given the Linux users of the provisioning declaration are provisioned
+    When testinfra checks every declared Linux user on every node
+    Then each one's uid, groups, home, shell and authorized key are right on every node

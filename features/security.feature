@@ -32,10 +32,23 @@ Feature: The bastion is the only door, and it only opens with a key
     Then it is denied, while its own area's <store> works
 
     Examples:
-      | own  | other | store    |
-      | dev  | prod  | topics   |
-      | dev  | prod  | keyspace |
-      | dev  | prod  | database |
-      | prod | dev   | topics   |
-      | prod | dev   | keyspace |
-      | prod | dev   | database |
+      | own  | other | store          |
+      | dev  | prod  | topics         |
+      | dev  | prod  | keyspace       |
+      | dev  | prod  | database       |
+      | prod | dev   | topics         |
+      | prod | dev   | keyspace       |
+      | prod | dev   | database       |
+      | dev  | prod  | hdfs directory |
+      | prod | dev   | hdfs directory |
+
+  Scenario Outline: A wrong password is refused by <service>
+    Given the dev area's developer is provisioned
+    When the dev area's account logs in to <service> with a wrong password
+    Then <service> refuses it, while the right password gets in
+
+    Examples:
+      | service          |
+      | the event stream |
+      | Cassandra        |
+      | MariaDB          |

@@ -14,8 +14,11 @@ def area_developer(connections, area_name, narrate):
 
 @given(parsers.re(r"a fresh prod dataset with (?P<count>\d+) orders(?: and (?P<bad>\d+) bad records)? from the producer job"),
        target_fixture="dataset")
-def fresh_orders(platform, developer, fresh_dataset, count, bad, narrate):
+def fresh_orders(request, platform, developer, fresh_dataset, count, bad, narrate):
     name = fresh_dataset()
+    # the prod area's HDFS quotas bound what it holds: each scenario takes its files away again
+    request.addfinalizer(lambda: developer.clients.hdfs_client(user=developer.area.hdfs_account).delete(
+        developer.area.hdfs_path(name), recursive=True))
     result = producer.run(developer.clients, developer.area, name, int(count), seed=7, bad=int(bad or 0),
                           profile_name=platform.name, progress=False)
     narrate(result.summary())

@@ -6,7 +6,7 @@ from pytest_bdd import parsers, then, when
 
 from agility import areas, security
 from agility.paths import REPO_DIR, STATE_DIR
-from agility.provisioning import isolation
+from agility.provisioning import access, isolation
 
 
 @when("someone tries to log in to the bastion as the operator with a password", target_fixture="refusal")
@@ -61,8 +61,7 @@ def every_forward_refused(refusals):
 
 @when("I scan the service logs, tunnel logs and test reports for the cluster's passwords", target_fixture="leaks")
 def scan_for_secrets(platform, narrate):
-    passwords = [account.password.reveal() for service in ("kafka", "cassandra", "mysql")
-                 for account in getattr(platform, service)["accounts"].values()]
+    passwords = security.cluster_passwords(platform)
     roots = [*Path(STATE_DIR / "sandbox").glob("*/nodes/*/*/logs"), STATE_DIR / "tunnels", REPO_DIR / "reports"]
     leaks = security.files_containing(passwords, [root for root in roots if root.exists()])
     narrate(f"{len(passwords)} passwords searched in {len(roots)} folders: {len(leaks)} file(s) contain one")
@@ -85,3 +84,21 @@ def reach_other_area(platform, developer, own, other, store, narrate):
 @then(parsers.parse("it is denied, while its own area's {store} works"))
 def is_denied(denied):
     assert denied, "the other area's data was reachable"
+
+
+@when(parsers.parse("the {area_name} area's account logs in to {service} with a wrong password"),
+      target_fixture="logins")
+def wrong_password_login(developer, area_name, service, narrate):
+    name = service.lower().removeprefix("the ")
+    account = access.area_account(developer.clients, name, area_name)
+    logins = {"wrong": access.refusal(developer.clients, name, access.with_wrong_password(account)),
+              "right": access.refusal(developer.clients, name, account)}
+    narrate(f"{service}, {account.user} with a wrong password: {logins['wrong'] or 'LET IN'}; "
+            f"with the right one: {logins['right'] or 'let in'}")
+    return logins
+
+
+@then(parsers.parse("{service} refuses it, while the right password gets in"))
+def wrong_password_refused(logins):
+    assert logins["wrong"], "a wrong password was accepted"
+    assert logins["right"] is None, f"the right password was refused too: {logins['right']}"

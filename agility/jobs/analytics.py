@@ -21,7 +21,10 @@ from the producer's ledger. Prints readable tables, then one line `ANALYTICS_RES
 writes each table back to HDFS as Parquet under `<area root>/_analytics/<dataset>/<table>`.
 
 The master defaults to the profile's Spark master and the file system to its NameNode (when the
-profile can be read here, e.g. on a sandbox node); the job itself runs on any Spark master.
+profile can be read here, e.g. on a sandbox node); the job itself runs on any Spark master. It
+reads and writes HDFS as the area's HDFS account (`--hdfs-user`, default the area's
+`hdfs_account`, the owner of the area's directory), by simple authentication: without Kerberos
+HDFS takes the name it is given.
 Exit status 2 with a one-line message when the dataset has no data on HDFS.
 """
 
@@ -34,6 +37,9 @@ import socket
 import sys
 import time
 from decimal import Decimal
+
+from agility.errors import AgilityError
+from agility.jobs import spark_limits
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 PYTHON = "/opt/agility/venv/bin/python"  # on the cluster's nodes
@@ -138,8 +144,10 @@ class NoData(Exception):
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        # the area's Spark cap, checked before any session starts (agility/jobs/spark_limits.py)
+        args.resources = spark_limits.session_settings(args.area, args.cores, args.memory, args.profile)
         result = analyse(args)
-    except NoData as error:
+    except (NoData, AgilityError) as error:
         print(f"analytics: {error}", file=sys.stderr)
         return 2
     print(RESULT_PREFIX + json.dumps(result, default=_json_value, separators=(",", ":")))
@@ -153,19 +161,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--master", help="any Spark master URL (default: the profile's standalone master)")
     parser.add_argument("--hdfs", help="the file system, hdfs://NAMENODE:PORT (default: the profile's NameNode)")
-    parser.add_argument("--hdfs-user", help="HDFS user for simple authentication (writes the Parquet results)")
+    parser.add_argument("--hdfs-user", help="HDFS user for simple authentication (default: the area's HDFS account)")
     parser.add_argument("--output", help="HDFS folder of the results (default <area root>/_analytics/<dataset>)")
-    parser.add_argument("--cores", type=int, default=2, help="executor cores to take from the cluster at most")
+    parser.add_argument("--cores", type=int, help="cores to take from the cluster at most (default 2, cut to the area's cap)")
+    parser.add_argument("--memory", help="memory per executor, e.g. 512m (default 512m, cut to the area's cap)")
     parser.add_argument("--quiet", action="store_true", help="no tables, only the result line")
     args = parser.parse_args(argv)
     defaults, areas_override = _profile_defaults(args.profile)
     args.master = args.master or defaults.get("master")
     args.hdfs = args.hdfs or defaults.get("hdfs")
+    args.hadoop_conf_dir = defaults.get("hadoop_conf_dir")
     if not args.master or not args.hdfs:
         parser.error(f"the profile {args.profile} cannot be read here: give --master and --hdfs")
     from agility import areas
 
     area = areas.get(args.area, areas_override)
+    args.hdfs_user = args.hdfs_user or area.hdfs_account
     args.input = f"{args.hdfs.rstrip('/')}{area.hdfs_path(args.dataset)}"
     args.output = args.output or f"{args.hdfs.rstrip('/')}{area.hdfs_root}/_analytics/{args.dataset}"
     return args
@@ -179,7 +190,8 @@ def _profile_defaults(name: str) -> tuple[dict, dict | None]:
         profile = profiles.load(name)
     except (AgilityError, OSError):
         return {}, None
-    return {"master": profile.spark.get("master"), "hdfs": profile.hdfs.get("namenode")}, profile.extra.get("areas")
+    return ({"master": profile.spark.get("master"), "hdfs": profile.hdfs.get("namenode"),
+             "hadoop_conf_dir": profile.hdfs.get("conf_dir")}, profile.extra.get("areas"))
 
 
 def spark_session(args):
@@ -188,15 +200,21 @@ def spark_session(args):
     if not args.master.startswith(("yarn", "k8s://")):
         # the hostname may resolve to another interface: executors must call back this address
         os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
+    if args.hadoop_conf_dir:
+        # the cluster's client settings (block size, replication): a write reserves block size x
+        # replication against the area's space quota, so Hadoop's 128 MiB x 3 would not fit it
+        os.environ.setdefault("HADOOP_CONF_DIR", args.hadoop_conf_dir)
     if args.hdfs_user:
         os.environ["HADOOP_USER_NAME"] = args.hdfs_user  # simple auth; Spark passes it to the executors
     from pyspark.sql import SparkSession
 
+    cores = int(args.resources["spark.cores.max"])
+    builder = SparkSession.builder.master(args.master).appName(f"agility-analytics-{args.dataset}")
+    for key, value in args.resources.items():  # cores and executor memory, within the area's cap
+        builder = builder.config(key, value)
     spark = (
-        SparkSession.builder.master(args.master).appName(f"agility-analytics-{args.dataset}")
-        .config("spark.driver.memory", "512m").config("spark.executor.memory", "512m")
-        .config("spark.executor.cores", "1").config("spark.cores.max", str(args.cores))
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(max(1, args.cores)))
+        builder.config("spark.driver.memory", "512m")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(cores))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.hadoop.fs.defaultFS", args.hdfs)
@@ -306,16 +324,16 @@ def _json_value(value):
 
 
 # --- run from the workstation: the job on the edge node, over SSH ----------------------------------
-def run_on_edge(shell, profile, area, dataset: str, master: str | None = None, cores: int = 2,
-                quiet: bool = False, timeout: float = 900) -> dict:
+def run_on_edge(shell, profile, area, dataset: str, master: str | None = None, cores: int | None = None,
+                quiet: bool = False, timeout: float = 900, memory: str | None = None) -> dict:
     """Run the job on the profile's edge node (driver there, executors on the cluster's workers)
     as the shell's user; its result, with the tables it printed under "printed". An AgilityError
-    with the job's own one-line message when it fails."""
-    from agility.errors import AgilityError
-
+    with the job's own one-line message when it fails, or when it asks for more than the area's
+    Spark cap (the job refuses before it starts a session)."""
     command = [PYTHON, "-m", "agility.jobs.analytics", "--area", area.name, "--dataset", dataset,
                "--master", master or profile.spark["master"], "--hdfs", profile.hdfs["namenode"],
-               "--hdfs-user", profile.hdfs.get("user", "root"), "--cores", str(cores),
+               "--hdfs-user", area.hdfs_account, "--profile", profile.name,
+               *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
                "--output", f"{profile.hdfs['namenode']}{area.hdfs_root}/_analytics/{dataset}"]
     started = time.monotonic()
     done = shell.run(profile.edge, [*command, *(["--quiet"] if quiet else [])], timeout=timeout, check=False)

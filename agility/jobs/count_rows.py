@@ -1,8 +1,11 @@
 """The smallest real Spark job: count generated rows on a Spark master, report who counted.
 
-    python -m agility.jobs.count_rows --master spark://198.51.100.11:7077 --rows 100000
+    python -m agility.jobs.count_rows --master spark://198.51.100.11:7077 --rows 100000 \\
+        [--area prod] [--cores N] [--memory 512m] [--app-name NAME]
 
-Prints one JSON line: rows counted, partitions, the executors that ran, the application id.
+Prints one JSON line: rows counted, partitions, the executors that ran, the application id. With
+--area the job is that area's and keeps to its Spark cap (agility/jobs/spark_limits.py): a request
+above it is refused before the session starts (exit status 2, one line `count_rows: ...`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import socket
 import sys
 import time
 
+from agility.errors import AgilityError
+from agility.jobs.spark_limits import session_settings
+
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 
 
@@ -22,20 +28,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", default="local[2]", help="any Spark master URL")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--area", help="the work area whose Spark cap applies (none: uncapped)")
+    parser.add_argument("--cores", type=int, help="spark.cores.max (default 2, cut to the area's cap)")
+    parser.add_argument("--memory", help="executor memory, e.g. 512m (default 512m, cut to the area's cap)")
+    parser.add_argument("--app-name", default="agility-count-rows")
+    parser.add_argument("--profile", help="where the area's cap is declared (default: the default profile, if readable)")
     args = parser.parse_args(argv)
+    try:
+        resources = session_settings(args.area, args.cores, args.memory, args.profile)
+    except AgilityError as error:
+        print(f"count_rows: {error}", file=sys.stderr)
+        return 2
     os.environ.setdefault("JAVA_HOME", JAVA_HOME)
     os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
     started = time.monotonic()
-    spark = (
-        SparkSession.builder.master(args.master).appName("agility-count-rows")
-        .config("spark.driver.memory", "512m").config("spark.executor.memory", "512m")
-        .config("spark.executor.cores", "1").config("spark.cores.max", "2")
+    builder = (
+        SparkSession.builder.master(args.master).appName(args.app_name).config("spark.driver.memory", "512m")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
     )
+    for key, value in resources.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
         frame = spark.range(0, args.rows, numPartitions=args.partitions)
@@ -49,10 +65,28 @@ def main(argv: list[str] | None = None) -> int:
             "rows": counted, "even": even, "partitions": frame.rdd.getNumPartitions(),
             "executor_hosts": executors, "master": spark.sparkContext.master,
             "application_id": spark.sparkContext.applicationId, "seconds": round(time.monotonic() - started, 2),
+            "area": args.area, "requested": resources,
         }))
     finally:
         spark.stop()
     return 0
+
+
+def run_on_edge(shell, profile, area=None, cores: int | None = None, memory: str | None = None, rows: int = 100_000,
+                app_name: str = "agility-count-rows", timeout: float = 300) -> dict:
+    """Run the job on the profile's edge node as the shell's user, as `area`'s job if given; its
+    result, or an AgilityError with the job's own one-line refusal or failure."""
+    argv = [profile.spark.get("python", "/opt/agility/venv/bin/python"), "-m", "agility.jobs.count_rows",
+            "--master", profile.spark["master"], "--rows", str(rows), "--app-name", app_name,
+            *(["--area", area.name, "--profile", profile.name] if area is not None else []),
+            *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else [])]
+    done = shell.run(profile.edge, argv, timeout=timeout, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.ok and lines:
+        return json.loads(lines[-1])
+    said = [line.removeprefix("count_rows: ") for line in done.stderr.splitlines() if line.startswith("count_rows: ")]
+    reason = said[-1] if said else (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+    raise AgilityError(f"the Spark job {app_name} on {profile.edge} did not run (exit {done.exit_status}): {reason}")
 
 
 if __name__ == "__main__":

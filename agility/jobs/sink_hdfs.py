@@ -16,6 +16,11 @@ partition and it starts exactly at the committed offset; the restarted job reads
 offset, its first batch of that partition has the same first record, hence the same file name,
 and it replaces that file (whatever it held, even a half-written one) instead of adding a second
 copy of its records.
+
+The job writes as the area's HDFS account (`area.hdfs_account`, the owner of the area's
+directory; simple authentication: the name is claimed, not proven). A file HDFS refuses part way,
+e.g. at the area's space quota, is removed before the job stops with HDFS's message: nothing
+half written stays, and its offsets were never committed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from agility.areas import Area
+from agility.hdfs_write import write_whole
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
@@ -50,7 +56,7 @@ class HdfsSink:
     name = "hdfs"
 
     def __init__(self, clients, area: Area, dataset: str, batch_records: int = 500, batch_seconds: float = 10.0):
-        self.clients, self.root = clients, area.hdfs_path(dataset)
+        self.clients, self.root, self.user = clients, area.hdfs_path(dataset), area.hdfs_account
         self.batch_records, self.batch_seconds = batch_records, batch_seconds
         self.client = None
         self.open: dict[int, Unit] = {}  # partition → the unit still filling
@@ -58,7 +64,7 @@ class HdfsSink:
         self.files_written = 0
 
     def prepare(self) -> None:
-        self.client = self.clients.hdfs_client()
+        self.client = self.clients.hdfs_client(user=self.user)
         self.client.makedirs(self.root)
 
     def write(self, batch: list[Record]) -> None:
@@ -95,8 +101,7 @@ class HdfsSink:
                 return False
             self._cut(min(due, key=lambda unit: unit.opened))
         unit = self.ready.popleft()
-        self.client.write(f"{self.root}/{unit.name()}", data="\n".join(unit.lines) + "\n", encoding="utf-8",
-                          overwrite=True)
+        write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n", encoding="utf-8")
         self.files_written += 1
         return True
 

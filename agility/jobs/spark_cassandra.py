@@ -30,6 +30,7 @@ from pathlib import Path
 
 from agility.areas import check_dataset
 from agility.errors import AgilityError
+from agility.jobs.spark_limits import session_settings
 from agility.paths import ARTIFACTS_DIR
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -56,7 +57,8 @@ def artifact(file_name: str) -> str:
     return re.sub(r"-\d[\w.\-]*\.jar$", "", file_name)
 
 
-def session(master: str, app: str, extra: dict[str, str], jars_dir: Path):
+def session(master: str, app: str, extra: dict[str, str], jars_dir: Path, resources: dict[str, str] | None = None):
+    """`resources`: cores and executor memory within the area's cap (spark_limits.session_settings)."""
     os.environ.setdefault("JAVA_HOME", JAVA_HOME)
     os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -66,11 +68,10 @@ def session(master: str, app: str, extra: dict[str, str], jars_dir: Path):
     builder = (
         SparkSession.builder.master(master).appName(app)
         .config("spark.jars", ",".join(jars(jars_dir, Path(pyspark.__file__).parent / "jars")))
-        .config("spark.driver.memory", "512m").config("spark.executor.memory", "512m")
-        .config("spark.executor.cores", "1").config("spark.cores.max", "2")
+        .config("spark.driver.memory", "512m")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
     )
-    for key, value in extra.items():
+    for key, value in {**(resources or session_settings(None, None, None)), **extra}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -174,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", required=True)
     parser.add_argument("--jars-dir", default=str(JARS_DIR))
     parser.add_argument("--scan", action="store_true", help="time a full scan instead of summing up")
+    parser.add_argument("--area", help="the work area whose Spark cap applies (none: uncapped)")
+    parser.add_argument("--profile", help="where the area's cap is declared (default: the default profile, if readable)")
+    parser.add_argument("--cores", type=int, help="spark.cores.max (default 2, cut to the area's cap)")
+    parser.add_argument("--memory", help="executor memory, e.g. 512m (default 512m, cut to the area's cap)")
     sources = parser.add_subparsers(dest="source", required=True)
     cassandra = sources.add_parser("cassandra")
     cassandra.add_argument("--hosts", required=True, help="the Cassandra nodes' addresses inside the cluster")
@@ -189,9 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     spark = None
     try:
         check_dataset(args.table)
+        resources = session_settings(args.area, args.cores, args.memory, args.profile)  # refused above the cap
         cassandra = args.source == "cassandra"
         spark = session(args.master, f"agility-{args.source}-{'scan' if args.scan else 'summary'}",
-                        connector_settings(args, account) if cassandra else {}, Path(args.jars_dir))
+                        connector_settings(args, account) if cassandra else {}, Path(args.jars_dir), resources)
         frame = cassandra_frame(spark, args) if cassandra else jdbc_frame(spark, args, account)
         result = scan(frame) if args.scan else summarize(frame)
         result.update(source=args.source, table=args.table, application_id=spark.sparkContext.applicationId,
@@ -227,6 +233,7 @@ def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, s
         raise AgilityError(f"unknown Spark source '{source}': cassandra or jdbc")
     argv = [profile.spark.get("python", "/opt/agility/venv/bin/python"), "-m", "agility.jobs.spark_cassandra",
             "--master", profile.spark["master"], "--jars-dir", profile.spark.get("jars_dir", str(JARS_DIR)),
+            "--area", area.name, "--profile", profile.name,
             *(["--scan"] if scan_only else []), *target]
     credentials = json.dumps({"user": account.user, "password": account.password.reveal()}) + "\n"
     done = shell.run(profile.edge, argv, input=credentials, timeout=timeout, check=False)

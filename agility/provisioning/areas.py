@@ -10,27 +10,27 @@ from agility.areas import Area
 from agility.clients import Clients
 from agility.kafka_tools import EdgeKafkaTools
 from agility.profiles import Profile
-from agility.provisioning import kafka, stores
-from agility.provisioning.linux import LinuxUser, ensure_user
+from agility.provisioning import declaration, hdfs, kafka, stores
+from agility.provisioning.linux import LinuxUser, plan_group, plan_user
+from agility.provisioning.plan import Plan
 from agility.remote import ClusterShell
-
-KAFKA_DEVELOPERS = "kafka-developers"
 
 
 def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
+    """The area's Kafka developer as the provisioning declaration has it (uid, groups, key)."""
+    spec = declaration.load(profile).user(area.kafka_account)
     identity = profile.ssh_user(area.kafka_account)
-    public_key = Path(identity.key).expanduser().with_suffix(".pub").read_text()
-    return LinuxUser(area.kafka_account, area.kafka_uid, (KAFKA_DEVELOPERS,), public_key)
+    public_key = spec.public_key or Path(identity.key).expanduser().with_suffix(".pub").read_text()
+    return LinuxUser(spec.name, spec.uid, (*spec.groups, area.linux_group), public_key)
 
 
 def provision_linux_user(profile: Profile, area: Area) -> list[str]:
     """The area's Kafka developer on every node, created by the operator over SSH."""
     user = kafka_developer(profile, area)
-    changes: list[str] = []
     with ClusterShell(profile) as operator:
-        for node in profile.nodes:
-            changes += ensure_user(operator, node, user)
-    return changes
+        return Plan([action for node in profile.nodes
+                     for action in (*plan_group(operator, node, area.linux_group, area.linux_gid),
+                                    *plan_user(operator, node, user))]).apply()
 
 
 def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
@@ -40,11 +40,13 @@ def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list
 
 def provision_kafka_account(profile: Profile, clients: Clients, area: Area) -> list[str]:
     """The area's SCRAM account and ACLs (as the Kafka admin), its Cassandra role and MariaDB user
-    (rights on the area's keyspace and database only), and the developer's Kafka client settings
-    on the edge node. `clients` must reach Kafka (any tunnel that carries it)."""
+    (rights on the area's keyspace and database only), its HDFS directory (owned by the area's HDFS
+    account, mode 750), and the developer's Kafka client settings on the edge node. `clients` must
+    reach Kafka (any tunnel that carries it)."""
     user = kafka_developer(profile, area)
-    changes = kafka.ensure_area_account(clients, area).applied
+    changes = kafka.ensure_area_account(clients, area)
     changes += stores.ensure_cassandra_role(clients, area) + stores.ensure_mysql_user(clients, area)
+    changes += hdfs.ensure_area_directory(clients, area)
     with ClusterShell(profile, user=user.name) as developer:
         tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
         if tools.install_client_config():

@@ -73,7 +73,47 @@ def database(clients: Clients, own: Area, other: Area) -> str | None:
     return None
 
 
-CHECKS = {"topics": topics, "keyspace": keyspace, "database": database}
+def hdfs_directory(clients: Clients, own: Area, other: Area) -> str | None:
+    """As the own area's HDFS account: write, read and list in its own directory, then list and
+    write in the other area's (750, another owner and group): both must be refused, and nothing
+    may appear there. Simple authentication: the account is the name the client claims."""
+    from hdfs.util import HdfsError
+
+    from agility.hdfs_write import WriteRefused, one_line, write_whole
+    from agility.provisioning.hdfs import ensure_area_directory
+
+    for area in (own, other):
+        ensure_area_directory(clients, area)  # as the HDFS superuser
+    client = clients.hdfs_client(user=own.hdfs_account)
+    mine, theirs = f"{own.hdfs_root}/{CHECK}", f"{other.hdfs_root}/{CHECK}"
+    write_whole(client, mine, b"own area")
+    try:
+        with client.read(mine) as reader:
+            if reader.read() != b"own area" or CHECK not in client.list(own.hdfs_root):
+                raise AgilityError(f"hdfs: {own.hdfs_account} could not read back {mine}")
+    finally:
+        client.delete(mine)
+    try:
+        client.list(other.hdfs_root)
+        return None
+    except HdfsError as error:
+        listing = one_line(error)
+    try:
+        write_whole(client, theirs, b"other area")
+    except WriteRefused as refused:
+        writing = refused.reason
+    else:
+        writing = None
+    admin = clients.hdfs_client()
+    if writing is None or admin.status(theirs, strict=False) is not None:
+        admin.delete(theirs)  # a leak: the other area's directory gets back what it had
+        return None
+    if listing == writing:
+        return f"list and write refused: {listing}"
+    return f"list refused: {listing}; write refused: {writing}"
+
+
+CHECKS = {"topics": topics, "keyspace": keyspace, "database": database, "hdfs directory": hdfs_directory}
 
 
 def denial(clients: Clients, own: Area, other: Area, store: str) -> str | None:

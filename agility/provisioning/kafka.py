@@ -1,9 +1,7 @@
-"""Kafka accounts of the work areas: a SCRAM user per area whose ACLs allow only the area's
-topics and consumer groups (by prefix). Applying twice changes nothing the second time."""
+"""Kafka accounts of the work areas: a SCRAM user per area (and per developer) whose ACLs allow only
+the area's topics and consumer groups (by prefix). Planned from what the brokers report."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from kafka.admin import (
     ACL,
@@ -15,6 +13,7 @@ from kafka.admin import (
     ResourcePatternFilter,
     ResourceType,
     ScramMechanism,
+    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from kafka.errors import KafkaError
@@ -22,16 +21,10 @@ from kafka.errors import KafkaError
 from agility.areas import Area
 from agility.clients import Clients
 from agility.errors import AgilityError
+from agility.profiles import Account
+from agility.provisioning.plan import Action, Plan
 
 MECHANISM = ScramMechanism.SCRAM_SHA_512
-
-
-@dataclass
-class Changes:
-    applied: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.applied)
 
 
 def area_acls(user: str, area: Area) -> list[ACL]:
@@ -44,48 +37,103 @@ def area_acls(user: str, area: Area) -> list[ACL]:
     ]
 
 
-def ensure_area_account(clients: Clients, area: Area) -> Changes:
-    """The area's SCRAM user exists with the profile's password, and exactly its ACLs."""
-    account = clients.kafka_account(area.name)
-    if account.user != area.kafka_account:
-        raise AgilityError(
-            f"profile {clients.profile.name}: kafka.accounts.{area.name} is user '{account.user}', "
-            f"but area {area.name} expects '{area.kafka_account}'"
-        )
-    changes = Changes()
+def _acls_of(admin, user: str) -> list[ACL]:
+    found, _ = admin.describe_acls(
+        ACLFilter(f"User:{user}", None, ACLOperation.ANY, ACLPermissionType.ANY,
+                  ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))
+    return found
+
+
+def plan_account(clients: Clients, account: Account, area: Area) -> list[Action]:
+    """The SCRAM user exists with the account's password, and has the area's ACLs."""
+    plan = Plan()
     admin = clients.kafka_admin()
     try:
-        if not _can_log_in(clients, area.name):
-            errors = admin.alter_user_scram_credentials(
-                [UserScramCredentialUpsertion(account.user, MECHANISM, account.password.reveal())]
-            )
-            if errors.get(account.user):
-                raise AgilityError(f"kafka: could not set the SCRAM credential of {account.user}: {errors[account.user]}")
-            changes.applied.append(f"kafka: SCRAM-SHA-512 credential for {account.user}")
-        existing, _ = admin.describe_acls(
-            ACLFilter(f"User:{account.user}", None, ACLOperation.ANY, ACLPermissionType.ANY,
-                      ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
-        )
-        missing = [acl for acl in area_acls(account.user, area) if acl not in existing]
-        if missing:
-            result = admin.create_acls(missing)
-            if result.get("failed"):
-                raise AgilityError(f"kafka: could not create ACLs for {account.user}: {result['failed']}")
-            changes.applied += [f"kafka: allow {account.user} ALL on {acl.resource_pattern.resource_type.name.lower()}s "
-                                f"prefixed '{area.kafka_prefix}'" for acl in missing]
+        described = admin.describe_user_scram_credentials([account.user]).get(account.user, {})
+        exists = not described.get("error") and described.get("credential_infos")
+        if not exists:
+            plan.add("kafka", f"SCRAM-SHA-512 credential for {account.user}", lambda: _upsert(clients, account))
+        elif not can_log_in(clients, account):
+            plan.add("kafka", f"reset the SCRAM credential of {account.user} (its password does not match)",
+                     lambda: _upsert(clients, account))
+        present = _acls_of(admin, account.user)
     finally:
         admin.close()
-    return changes
+    missing = [acl for acl in area_acls(account.user, area) if acl not in present]
+    for acl in missing:
+        plan.add("kafka", f"allow {account.user} ALL on {acl.resource_pattern.resource_type.name.lower()}s "
+                          f"prefixed '{area.kafka_prefix}'", lambda acl=acl: _create_acls(clients, [acl]))
+    return plan.actions
 
 
-def _can_log_in(clients: Clients, area: str) -> bool:
+def plan_removal(clients: Clients, user: str) -> list[Action]:
+    plan = Plan()
+    admin = clients.kafka_admin()
+    try:
+        described = admin.describe_user_scram_credentials([user]).get(user, {})
+        if not described.get("error") and described.get("credential_infos"):
+            plan.add("kafka", f"delete the SCRAM credential of {user}", lambda: _delete_credential(clients, user))
+        if _acls_of(admin, user):
+            plan.add("kafka", f"delete the ACLs of {user}", lambda: _delete_acls(clients, user))
+    finally:
+        admin.close()
+    return plan.actions
+
+
+def _admin_call(clients: Clients, call):
+    admin = clients.kafka_admin()
+    try:
+        return call(admin)
+    finally:
+        admin.close()
+
+
+def _upsert(clients: Clients, account: Account) -> None:
+    errors = _admin_call(clients, lambda admin: admin.alter_user_scram_credentials(
+        [UserScramCredentialUpsertion(account.user, MECHANISM, account.password.reveal())]))
+    if errors.get(account.user):
+        raise AgilityError(f"kafka: could not set the SCRAM credential of {account.user}: {errors[account.user]}")
+
+
+def _delete_credential(clients: Clients, user: str) -> None:
+    errors = _admin_call(clients, lambda admin: admin.alter_user_scram_credentials(
+        [UserScramCredentialDeletion(user, MECHANISM)]))
+    if errors.get(user):
+        raise AgilityError(f"kafka: could not delete the SCRAM credential of {user}: {errors[user]}")
+
+
+def _create_acls(clients: Clients, acls: list[ACL]) -> None:
+    result = _admin_call(clients, lambda admin: admin.create_acls(acls))
+    if result.get("failed"):
+        raise AgilityError(f"kafka: could not create ACLs: {result['failed']}")
+
+
+def _delete_acls(clients: Clients, user: str) -> None:
+    every = ACLFilter(f"User:{user}", None, ACLOperation.ANY, ACLPermissionType.ANY,
+                      ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
+    for _, _, error in _admin_call(clients, lambda admin: admin.delete_acls([every])):
+        if error is not None and error.errno:
+            raise AgilityError(f"kafka: could not delete the ACLs of {user}: {error}")
+
+
+def can_log_in(clients: Clients, account: Account) -> bool:
     try:
         # a refused SCRAM login shows in kafka-python only as a bootstrap timeout: keep it short
-        probe = clients.kafka_admin(clients.kafka_account(area), bootstrap_timeout_ms=6000)
+        probe = clients.kafka_admin(account, bootstrap_timeout_ms=6000)
     except KafkaError:
         return False
     probe.close()
     return True
+
+
+def ensure_area_account(clients: Clients, area: Area) -> list[str]:
+    """The area's SCRAM user and ACLs, applied at once; the changes made."""
+    account = clients.kafka_account(area.name)
+    if account.user != area.kafka_account:
+        raise AgilityError(
+            f"profile {clients.profile.name}: kafka.accounts.{area.name} is user '{account.user}', "
+            f"but area {area.name} expects '{area.kafka_account}'")
+    return Plan(plan_account(clients, account, area)).apply()
 
 
 def topics_seen_by(clients: Clients, account) -> list[str]:

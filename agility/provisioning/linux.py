@@ -1,11 +1,12 @@
-"""Linux users on cluster nodes, created over SSH with sudo as an operator's script would:
-idempotent (a second run changes nothing) and reporting each change it makes."""
+"""Linux users and groups on cluster nodes, made over SSH with sudo as an operator's script would.
+Planning reads each node first; applying the plan twice changes nothing the second time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from agility.errors import AgilityError
+from agility.provisioning.plan import Action, Plan
 from agility.remote import ClusterShell
 
 
@@ -18,47 +19,80 @@ class LinuxUser:
     shell: str = "/bin/bash"
 
 
-def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
-    """The user exists on `node` with its groups, shell and exactly this authorized key."""
-    changes = []
-    exists = shell.run(node, ["getent", "passwd", user.name], check=False).ok
-    if not exists:
-        shell.run(node, ["sudo", "-n", "useradd", "--create-home", "--shell", user.shell, "--uid", str(user.uid),
-                         "--groups", ",".join(user.groups), user.name])
-        # useradd locks the password ("!"); a locked account may not log in even by key, so
-        # set "*": no password can match, but the account is not locked.
-        shell.run(node, ["sudo", "-n", "usermod", "--password", "*", user.name])
-        changes.append(f"{node}: created user {user.name} in {', '.join(user.groups)}")
-    else:
-        uid = int(shell.run(node, ["id", "-u", user.name]).stdout)
-        if uid != user.uid:
-            shell.run(node, ["sudo", "-n", "usermod", "--uid", str(user.uid), user.name])
-            changes.append(f"{node}: uid of {user.name} {uid} → {user.uid}")
-        current = set(shell.run(node, ["id", "-nG", user.name]).stdout.split())
-        missing = [group for group in user.groups if group not in current]
-        if missing:
-            shell.run(node, ["sudo", "-n", "usermod", "--append", "--groups", ",".join(missing), user.name])
-            changes.append(f"{node}: added {user.name} to {', '.join(missing)}")
+def plan_group(shell: ClusterShell, node: str, name: str, gid: int) -> list[Action]:
+    found = shell.run(node, ["getent", "group", name], check=False)
+    if not found.ok:
+        return [Action(f"node {node}", f"create group {name} (gid {gid})",
+                       lambda: shell.run(node, ["sudo", "-n", "groupadd", "--gid", str(gid), name]))]
+    current = int(found.stdout.split(":")[2])
+    if current != gid:
+        return [Action(f"node {node}", f"gid of group {name} {current} → {gid}",
+                       lambda: shell.run(node, ["sudo", "-n", "groupmod", "--gid", str(gid), name]))]
+    return []
+
+
+def plan_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[Action]:
+    """What `node` lacks for `user`: the account, its uid and groups, its home, exactly this key."""
+    plan = Plan()
+    target = f"node {node}"
+    if not shell.run(node, ["getent", "passwd", user.name], check=False).ok:
+        plan.add(target, f"create user {user.name} (uid {user.uid}) in {', '.join(user.groups)} with its key",
+                 lambda: _create(shell, node, user))
+        return plan.actions
+    uid = int(shell.run(node, ["id", "-u", user.name]).stdout)
+    if uid != user.uid:
+        plan.add(target, f"uid of {user.name} {uid} → {user.uid}",
+                 lambda: shell.run(node, ["sudo", "-n", "usermod", "--uid", str(user.uid), user.name]))
+    current = set(shell.run(node, ["id", "-nG", user.name]).stdout.split())
+    missing = [group for group in user.groups if group not in current]
+    if missing:
+        plan.add(target, f"add {user.name} to {', '.join(missing)}",
+                 lambda: shell.run(node, ["sudo", "-n", "usermod", "--append", "--groups", ",".join(missing), user.name]))
     home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
-    owner = shell.run(node, ["stat", "-c", "%u", home], check=False).stdout.strip()
-    if owner != str(user.uid):
-        shell.run(node, ["sudo", "-n", "install", "-d", "-m", "750", "-o", user.name, "-g", user.name, home])
-        shell.run(node, ["sudo", "-n", "chown", "-R", f"{user.name}:{user.name}", home])
-        changes.append(f"{node}: home {home} owned by {user.name}")
-    keys = f"{home}/.ssh/authorized_keys"
-    present = shell.run(node, ["sudo", "-n", "cat", keys], check=False).stdout
+    if shell.run(node, ["stat", "-c", "%u", home], check=False).stdout.strip() != str(user.uid):
+        plan.add(target, f"home {home} owned by {user.name}", lambda: _own_home(shell, node, user, home))
+    present = shell.run(node, ["sudo", "-n", "cat", f"{home}/.ssh/authorized_keys"], check=False).stdout
     if present.strip() != user.public_key.strip():
-        shell.run(node, ["sudo", "-n", "install", "-d", "-m", "700", "-o", user.name, "-g", user.name, f"{home}/.ssh"])
-        shell.run(node, ["sudo", "-n", "tee", keys], input=user.public_key.strip() + "\n")
-        shell.run(node, ["sudo", "-n", "chown", f"{user.name}:{user.name}", keys])
-        shell.run(node, ["sudo", "-n", "chmod", "600", keys])
-        changes.append(f"{node}: authorized key of {user.name}")
-    return changes
+        plan.add(target, f"authorized key of {user.name}", lambda: _install_key(shell, node, user, home))
+    return plan.actions
 
 
-def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
+def _create(shell: ClusterShell, node: str, user: LinuxUser) -> None:
+    shell.run(node, ["sudo", "-n", "useradd", "--create-home", "--shell", user.shell, "--uid", str(user.uid),
+                     "--groups", ",".join(user.groups), user.name])
+    # useradd locks the password ("!"); a locked account may not log in even by key, so set "*":
+    # no password can match, but the account is not locked.
+    shell.run(node, ["sudo", "-n", "usermod", "--password", "*", user.name])
+    home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
+    _install_key(shell, node, user, home)
+
+
+def _own_home(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> None:
+    shell.run(node, ["sudo", "-n", "install", "-d", "-m", "750", "-o", user.name, "-g", user.name, home])
+    shell.run(node, ["sudo", "-n", "chown", "-R", f"{user.name}:{user.name}", home])
+
+
+def _install_key(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> None:
+    keys = f"{home}/.ssh/authorized_keys"
+    shell.run(node, ["sudo", "-n", "install", "-d", "-m", "700", "-o", user.name, "-g", user.name, f"{home}/.ssh"])
+    shell.run(node, ["sudo", "-n", "tee", keys], input=user.public_key.strip() + "\n")
+    shell.run(node, ["sudo", "-n", "chown", f"{user.name}:{user.name}", keys])
+    shell.run(node, ["sudo", "-n", "chmod", "600", keys])
+
+
+def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
+    """Plan and apply at once; the changes made."""
+    return Plan(plan_user(shell, node, user)).apply()
+
+
+def plan_removal(shell: ClusterShell, node: str, name: str) -> list[Action]:
     if not shell.run(node, ["getent", "passwd", name], check=False).ok:
         return []
+    return [Action(f"node {node}", f"remove user {name}, its home and its sessions",
+                   lambda: _remove(shell, node, name))]
+
+
+def _remove(shell: ClusterShell, node: str, name: str) -> None:
     # only this node's processes of the user: sandbox nodes share one process namespace, so a
     # plain `pkill -u` would end the user's sessions on every node (the node's network namespace
     # is what tells them apart; on a real host it is simply the host's)
@@ -68,4 +102,7 @@ def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
     done = shell.run(node, ["sudo", "-n", "userdel", "--force", "--remove", name], check=False)
     if not done.ok:
         raise AgilityError(f"{node}: could not remove user {name}: {done.stderr.strip()}")
-    return [f"{node}: removed user {name}"]
+
+
+def remove_user(shell: ClusterShell, node: str, name: str) -> list[str]:
+    return Plan(plan_removal(shell, node, name)).apply()

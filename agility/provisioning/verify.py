@@ -49,9 +49,15 @@ class UserCheck:
     node: str
     problems: list[str]
     uid: int | None
+    user: str = ""
 
 
 def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None) -> list[UserCheck]:
+    return check_users(profile, [user], nodes)
+
+
+def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | None = None) -> list[UserCheck]:
+    """Each user on each node (one testinfra connection per node), node by node."""
     import testinfra
 
     results = []
@@ -59,12 +65,14 @@ def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None
         config = ssh_config(profile, Path(folder))
         for node in nodes or list(profile.nodes):
             host = testinfra.get_host(f"paramiko://{node}", ssh_config=str(config))
-            results.append(_check_on(host, node, user))
+            results += [_check_on(host, node, user) for user in users]
             host.backend.client.close()  # its proxy command must not outlive the check
-    uids = {check.uid for check in results if check.uid is not None}
-    if len(uids) > 1:
-        for check in results:
-            check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
+    for user in users:
+        mine = [check for check in results if check.user == user.name]
+        uids = {check.uid for check in mine if check.uid is not None}
+        if len(uids) > 1:
+            for check in mine:
+                check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
     return results
 
 
@@ -72,7 +80,7 @@ def _check_on(host, node: str, user: LinuxUser) -> UserCheck:
     account = host.user(user.name)
     problems: list[str] = []
     if not account.exists:
-        return UserCheck(node, [f"user {user.name} does not exist"], None)
+        return UserCheck(node, [f"user {user.name} does not exist"], None, user.name)
     if account.uid != user.uid:
         problems.append(f"uid is {account.uid}, expected {user.uid}")
     missing = sorted(set(user.groups) - set(account.groups))
@@ -89,4 +97,4 @@ def _check_on(host, node: str, user: LinuxUser) -> UserCheck:
             problems.append("authorized key missing or different")
         elif keys.user != user.name or keys.mode & 0o077:
             problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
-    return UserCheck(node, problems, account.uid)
+    return UserCheck(node, problems, account.uid, user.name)

@@ -253,14 +253,23 @@ class Sandbox:
             "hdfs": {"webhdfs": svc["httpfs"].endpoints()["http"][0], "namenode": f"hdfs://{master.address}:8020",
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "cli": svc["namenode"].edge_cli(),
+                     "conf_dir": str(svc["namenode"].client_conf_dir()),  # the edge's Hadoop client settings
                      "user": "root"},
             "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
-            "ssh_users": {area.kafka_account: {"key": str(operator.ensure_key(self.state_dir, area.kafka_account)),
-                                               "services": ["kafka"]}
-                          for area in areas.load_all().values()},
+            "ssh_users": self.ssh_users(),
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
+
+    def ssh_users(self) -> dict:
+        """A generated key for each Linux user of the provisioning declaration that brings none."""
+        from agility.provisioning import declaration
+
+        spec = declaration.parse(yaml.safe_load(declaration.DEFAULT_FILE.read_text()), set(areas.load_all()),
+                                 str(declaration.DEFAULT_FILE))
+        return {user.name: {"key": str(operator.ensure_key(self.state_dir, user.name)),
+                            "services": sorted({declaration.DEVELOPER_GROUPS[group] for group in user.groups})}
+                for user in spec.linux_users if not user.public_key}
 
     # --- down -------------------------------------------------------------------------------
     def down(self, progress: Progress = print) -> None:

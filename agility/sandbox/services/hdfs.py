@@ -145,8 +145,7 @@ class HadoopService(Service):
     def hdfs_site(self, node: Node) -> dict:
         address = node.address
         return {
-            "dfs.replication": max(1, min(3, self.datanode_count())),
-            "dfs.blocksize": "4m",  # space quotas charge a whole block per open file: keep it small
+            **self.client_settings(),
             "dfs.permissions.enabled": "true",
             "dfs.permissions.superusergroup": "supergroup",
             "dfs.namenode.name.dir": self.home(node) / "data" / "name",
@@ -171,6 +170,12 @@ class HadoopService(Service):
             # every small batch file written through HttpFS paid that. Poll sooner.
             "dfs.client.block.write.locateFollowingBlock.initial.delay.ms": 20,
         }
+
+    def client_settings(self) -> dict:
+        """Block size and replication are the writer's choice, not the NameNode's: HttpFS and
+        `hdfs dfs` on the edge must choose the same. A space quota charges each open block a
+        whole block times the replication: keep blocks small."""
+        return {"dfs.replication": max(1, min(3, self.datanode_count())), "dfs.blocksize": "4m"}
 
     def extra_files(self, node: Node) -> dict[str, str]:
         return {}
@@ -230,12 +235,14 @@ class HadoopService(Service):
         return self.context.artifacts / "hadoop" / "client" / self.context.cluster
 
     def write_client_config(self) -> Path:
-        """core-site.xml (fs.defaultFS) and a quiet log4j.properties for `hdfs dfs` on any node."""
+        """core-site.xml (fs.defaultFS), hdfs-site.xml (block size, replication) and a quiet
+        log4j.properties for `hdfs dfs` on any node."""
         folder = self.client_conf_dir()
         folder.mkdir(parents=True, exist_ok=True)
         for path in (folder.parent, folder):
             path.chmod(0o755)
         files = {"core-site.xml": site_xml({"fs.defaultFS": f"hdfs://{self.namenode().address}:{NAMENODE_RPC}"}),
+                 "hdfs-site.xml": site_xml(self.client_settings()),
                  "log4j.properties": CLIENT_LOG4J}
         for name, text in files.items():
             (folder / name).write_text(text)
@@ -243,14 +250,16 @@ class HadoopService(Service):
         return folder
 
     def edge_cli(self) -> dict[str, list[str]]:
-        """How a user on the edge node runs `hdfs dfs` (argv prefix; the profile keeps it, so a
-        real cluster can say `hdfs dfs` instead). Writes the client configuration if missing."""
-        folder = self.client_conf_dir()
-        if not (folder / "core-site.xml").exists():
-            self.write_client_config()
-        argv = jvm.tool("org.apache.hadoop.fs.FsShell", jvm.classpath(folder, self.context.artifacts / "hadoop" / "lib" / "*"))
-        argv[1:1] = ADD_OPENS
-        return {"dfs": argv}
+        """How a user on the edge node runs `hdfs dfs` and `hdfs dfsadmin` (argv prefixes; the
+        profile keeps them, so a real cluster can say `[hdfs, dfs]` instead). Writes the client
+        configuration (again: the artifacts cache outlives sandboxes whose settings differ)."""
+        folder = self.write_client_config()
+        tools = {"dfs": "org.apache.hadoop.fs.FsShell", "dfsadmin": "org.apache.hadoop.hdfs.tools.DFSAdmin"}
+        argvs = {}
+        for name, main_class in tools.items():
+            argvs[name] = jvm.tool(main_class, jvm.classpath(folder, self.context.artifacts / "hadoop" / "lib" / "*"))
+            argvs[name][1:1] = ADD_OPENS
+        return argvs
 
     def dfsadmin(self, node: Node, *args: str, timeout: float = 120) -> str:
         """`hdfs dfsadmin ARGS` (quotas, -report, -safemode) as root on `node`; its stdout."""

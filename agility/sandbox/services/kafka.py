@@ -330,6 +330,7 @@ EDGE_TOOLS = {
     "topics": "org.apache.kafka.tools.TopicCommand",
     "console_consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
     "consumer_groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+    "configs": "kafka.admin.ConfigCommand",  # kafka-configs: client quotas
 }
 
 

@@ -1,0 +1,39 @@
+"""What a provisioning run works on: the profile's cluster as its operator reaches it (clients
+through the operator's tunnels, a shell on every node), and the declaration to apply."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from agility import areas
+from agility.areas import Area
+from agility.clients import Clients
+from agility.connect import operator_clients
+from agility.profiles import Profile
+from agility.provisioning import declaration
+from agility.provisioning.declaration import Declaration
+from agility.remote import ClusterShell
+
+
+@dataclass
+class Target:
+    profile: Profile
+    declaration: Declaration
+    clients: Clients  # as the services' admins
+    shell: ClusterShell  # as the operator, with password-less sudo on every node
+
+    def area(self, name: str) -> Area:
+        return areas.get(name, self.profile.extra.get("areas"))
+
+    def areas_with(self, service: str) -> list[Area]:
+        return [self.area(name) for name in self.declaration.service_accounts.get(service, ())]
+
+
+@contextmanager
+def connect(profile: Profile, declaration_file: str | None = None):
+    with ExitStack() as stack:
+        spec = declaration.load(profile, declaration_file)
+        clients = stack.enter_context(operator_clients(profile))
+        shell = stack.enter_context(ClusterShell(profile))
+        yield Target(profile, spec, clients, shell)
