@@ -143,9 +143,15 @@ def cmd_provision(args) -> int:
 
     profile = profiles.load(args.profile)
     parts = list(run.PARTS) if args.what == "all" else [args.what]
+    total = 0
     with target.connect(profile, args.file) as cluster:
-        _print(f"reading {', '.join(parts)} of profile {profile.name} against {cluster.declaration.source}")
-        _plan_and_apply(run.plan(cluster, parts), args.dry_run, f"{args.what} on {profile.name}")
+        _print(f"provisioning {', '.join(parts)} of profile {profile.name} as {cluster.declaration.source} declares")
+        for part in parts:  # in order, each planned once the one before is applied
+            found = run.plan(cluster, [part])
+            total += len(found.actions)
+            _plan_and_apply(found, args.dry_run, f"{part} on {profile.name}")
+    done = "planned (dry run: nothing was changed)" if args.dry_run else "applied"
+    _print(f"{args.what} on {profile.name}: " + (f"{total} change(s) {done}" if total else "no changes"))
     return 0
 
 

@@ -36,11 +36,15 @@ Feature: The bastion is the only door, and it only opens with a key
       | dev  | prod  | topics         |
       | dev  | prod  | keyspace       |
       | dev  | prod  | database       |
+      | dev  | prod  | hdfs directory |
       | prod | dev   | topics         |
       | prod | dev   | keyspace       |
       | prod | dev   | database       |
-      | dev  | prod  | hdfs directory |
       | prod | dev   | hdfs directory |
+      | test | prod  | topics         |
+      | test | prod  | keyspace       |
+      | test | prod  | database       |
+      | test | prod  | hdfs directory |
 
   Scenario Outline: A wrong password is refused by <service>
     Given the dev area's developer is provisioned

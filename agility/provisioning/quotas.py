@@ -117,14 +117,14 @@ def kafka_quotas_of(target: Target, user: str) -> dict[str, int]:
 
 
 # --- MariaDB -------------------------------------------------------------------------------------
-def mysql_limits_of(target: Target, user: str) -> dict[str, int]:
-    """The account's limits as MariaDB reports them (0: no limit); a missing account is an error."""
+def mysql_limits_of(target: Target, user: str) -> dict[str, int] | None:
+    """The account's limits as MariaDB reports them (0: no limit); None when there is no such account."""
     connection = target.clients.mysql_connection()
     try:
         with connection.cursor() as cursor:
             columns = ", ".join(MYSQL_COLUMNS.values())
             if not cursor.execute(f"SELECT {columns} FROM mysql.user WHERE user = %s AND host = '%%'", (user,)):
-                raise AgilityError(f"mysql: no account {user}@'%' to hold the limits (provision the area's accounts first)")
+                return None
             row = cursor.fetchone()
     finally:
         connection.close()
@@ -146,7 +146,8 @@ def plan_mysql_limits(target: Target) -> list[Action]:
     for area in target.areas_with("mysql"):
         wanted = target.declaration.quota(area.name, "mysql")
         user = target.profile.account("mysql", area.name).user
-        current = mysql_limits_of(target, user)
+        # an account still to be made (by the accounts part, which runs first) starts with none
+        current = mysql_limits_of(target, user) or dict.fromkeys(MYSQL_COLUMNS, 0)
         for key in MYSQL_COLUMNS:
             value = wanted.get(key, 0)
             if current[key] != value:

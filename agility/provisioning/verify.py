@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | Non
         for node in nodes or list(profile.nodes):
             host = testinfra.get_host(f"paramiko://{node}", ssh_config=str(config))
             results += [_check_on(host, node, user) for user in users]
-            host.backend.client.close()  # its proxy command must not outlive the check
+            _close(host.backend.client)
     for user in users:
         mine = [check for check in results if check.user == user.name]
         uids = {check.uid for check in mine if check.uid is not None}
@@ -98,3 +99,20 @@ def _check_on(host, node: str, user: LinuxUser) -> UserCheck:
         elif keys.user != user.name or keys.mode & 0o077:
             problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
     return UserCheck(node, problems, account.uid, user.name)
+
+
+def _close(client) -> None:
+    """Close a testinfra host's SSH client and its proxy command. paramiko closes a ProxyCommand
+    twice (the packetizer, then the transport thread) and the second SIGTERM may find the process
+    already reaped: that is the proxy being gone, as wanted, not an error to print."""
+    transport = client.get_transport()
+    proxy = getattr(transport, "sock", None)
+    if proxy is not None and hasattr(proxy, "process"):
+        terminate = proxy.close
+
+        def close_once() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                terminate()
+
+        proxy.close = close_once
+    client.close()
