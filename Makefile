@@ -9,7 +9,7 @@ ALLURE := $(NODE_PREFIX)/node_modules/.bin/allure
 ALLURE_VERSION := 3.18.0
 TOPOLOGY ?= small
 
-.PHONY: setup python apt fetch lint unit demo test report up down status clean
+.PHONY: setup python apt fetch lint unit provision demo test report up down status clean
 
 # Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools.
 apt:
@@ -48,7 +48,10 @@ down:
 status:
 	@$(AGILITY) sandbox status
 
-demo: up
+provision: up
+	@$(AGILITY) provision all
+
+demo: provision
 	@$(PY) -m pytest -k kafka --verbose --keep-sandbox; status=$$?; \
 	  echo "the sandbox is still running for the next acts (make down stops it)"; exit $$status
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 
@@ -283,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     except AgilityError as error:
         print(f"agility: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a service's driver failing in a way we did not foresee: one line, no stack
+        if os.environ.get("AGILITY_DEBUG"):
+            raise
+        first = str(error).splitlines()[0][:400] if str(error) else ""
+        print(f"agility: {type(error).__name__}: {first} (AGILITY_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
