@@ -21,7 +21,7 @@ def kafka_tunnel_user(profile: Profile, preferred: str | None = None) -> str:
     if preferred:
         return preferred
     for user in [profile.bastion.user, *profile.ssh_users]:
-        if tunnel.is_open(profile, user, KAFKA):
+        if tunnel.is_open(profile, user, KAFKA, patience=2):
             return user
     return profile.bastion.user
 

@@ -49,7 +49,8 @@ class SharedResource:
             started = False
             if not is_running():
                 start()
-                state, started = {"holders": [], "started_by_us": True}, True
+                # users still alive keep their place: they use what was just started again
+                state, started = {"holders": state["holders"], "started_by_us": True}, True
             elif not state["holders"] and not state["started_by_us"]:
                 state = {"holders": [], "started_by_us": False}  # someone else's: leave it running
             state["holders"].append(os.getpid())

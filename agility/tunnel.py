@@ -94,12 +94,24 @@ def running(profile: Profile, user: str | None = None, services: tuple[str, ...]
     return {**state, "user": user} if is_alive(state.get("pid")) else None
 
 
-def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> bool:
-    """A tunnel for this profile and user is running and every forward accepts connections."""
+def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None, patience: float = 0) -> bool:
+    """A tunnel for this profile and user is running and every forward accepts connections, each
+    given `patience` seconds: a running forwarder busy with many connections (its accept queue is
+    short) may not answer a probe at once, and must not be taken for gone and started twice."""
     state = running(profile, user, services)
     if state is None or set(state.get("forwards", {})) != set(forwards_for(profile, user, services)):
         return False
-    return all(_listening(local) for local in state["forwards"].values())
+    return all(_answers(local, patience) for local in state["forwards"].values())
+
+
+def _answers(endpoint: str, patience: float) -> bool:
+    if _listening(endpoint):
+        return True
+    try:
+        wait_until(lambda: _listening(endpoint), timeout=patience, interval=0.2, what=f"{endpoint} to accept")
+    except AgilityError:
+        return False
+    return True
 
 
 class Tunnel:
@@ -125,6 +137,9 @@ class Tunnel:
                 f"cannot open the tunnel as {self.user}: {', '.join(taken)} already forwarded by another tunnel "
                 f"on this host ({holders_of(taken) or 'not one of agility'}); close it first"
             )
+        # socketserver's accept queue is 5: a client opening a connection pool at once (the
+        # Cassandra driver, Spark) on a busy machine overflows it and sees connects time out
+        sshtunnel._ForwardServer.request_queue_size = 128
         try:
             self.forwarder = sshtunnel.SSHTunnelForwarder(
                 (self.profile.bastion.host, self.profile.bastion.port),
@@ -216,7 +231,8 @@ def shared_tunnel(profile: Profile, user: str | None = None, services: tuple[str
     user = user or profile.bastion.user
     services = tuple(sorted(services)) if services else None
     resource = SharedResource(f"tunnel-{tunnel_name(profile, user, services)}")
-    resource.acquire(lambda: is_open(profile, user, services), lambda: start_background(profile, user, services))
+    resource.acquire(lambda: is_open(profile, user, services, patience=5),
+                     lambda: start_background(profile, user, services))
     try:
         yield {remote: local_endpoint(remote) for remote in forwards_for(profile, user, services)}
     finally:
