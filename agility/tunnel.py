@@ -163,6 +163,31 @@ class Tunnel:
             ) from None
         return {remote: local_endpoint(remote) for remote in remotes}
 
+    def why_it_ended(self) -> str:
+        transport = getattr(self.forwarder, "_transport", None)
+        error = transport.get_exception() if transport is not None else None
+        return f" ({type(error).__name__}: {error})" if error else ""
+
+    def reconnect(self, timeout: float = 30) -> bool:
+        """Open the SSH session again with the same forwards (same local addresses, so clients
+        that knew the old ones keep working); False if it did not come back in time."""
+
+        def attempt() -> bool:
+            import sshtunnel
+
+            try:
+                self.forwarder.restart()
+            except (sshtunnel.BaseSSHTunnelForwarderError, OSError, EOFError):
+                return False  # the next attempt, or the deadline, decides
+            return self.forwarder.is_active
+
+        try:
+            wait_until(attempt, timeout=timeout, interval=2, what="the SSH session to come back",
+                       service=f"SSH tunnel of {self.user}")
+        except AgilityError:
+            return False
+        return True
+
     def stop(self) -> None:
         if self.forwarder is not None:
             self.forwarder.stop(force=True)
@@ -187,8 +212,12 @@ def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] |
     try:
         while not stop.wait(1):
             if not tunnel.forwarder.is_active:
-                print(f"the SSH session of {tunnel.user} to {profile.bastion.host} ended; closing the tunnel", flush=True)
-                break
+                print(f"the SSH session of {tunnel.user} to {profile.bastion.host} ended{tunnel.why_it_ended()}; "
+                      "reconnecting", flush=True)
+                if not tunnel.reconnect():
+                    print("it did not come back within 30 s; closing the tunnel", flush=True)
+                    break
+                print("reconnected: the same forwards are open again", flush=True)
     finally:
         path.unlink(missing_ok=True)
         tunnel.stop()

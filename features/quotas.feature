@@ -13,13 +13,13 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
   Scenario: Producing faster than the producer byte rate is throttled down to it
     When the prod account produces to a fresh prod topic as fast as it can for 10 seconds
     Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
-    And the dev account, which has no quota, produces the same bytes at least twice as fast
+    And the dev account, which has no quota, produces the same bytes unthrottled and faster
 
   Scenario: Reading faster than the consumer byte rate is throttled down to it
     Given a fresh prod topic holding 28 MiB written by the admin
     When the prod account reads it from the beginning as fast as it can for 10 seconds
     Then its rate is between 0.5 and 1.5 times its consumer byte rate, and the broker throttled it
-    And the admin, who has no quota, reads the same bytes at least twice as fast
+    And the admin, who has no quota, reads the same bytes unthrottled and faster
 
   Scenario: One MariaDB connection more than the limit is refused, the open ones keep working
     When the prod MariaDB account opens connections until one is refused

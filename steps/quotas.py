@@ -48,12 +48,14 @@ def near_the_quota(prod_quotas, measured, low, high, which, narrate):
     assert measured.throttle_max_ms > 0, measured.summary(quota)
 
 
-@then("the dev account, which has no quota, produces the same bytes at least twice as fast")
+@then("the dev account, which has no quota, produces the same bytes unthrottled and faster")
 def dev_produces_faster(platform, developer, measured, narrate):
     dev = quota_checks.produce_to_fresh_topic(developer.clients, areas.get("dev", platform.extra.get("areas")),
                                               developer.clients.kafka_account("dev"), total_bytes=measured.bytes)
     narrate(dev.summary())
-    assert dev.rate >= 2 * measured.rate and dev.throttle_max_ms == 0, (dev.summary(), measured.summary())
+    # the quota is what slows prod down: without one the broker never throttles, and the rate
+    # is not held to the quota (how much faster depends on the machine, so no factor is asserted)
+    assert dev.throttle_max_ms == 0 and dev.rate > measured.rate, (dev.summary(), measured.summary())
 
 
 @given(parsers.parse("a fresh prod topic holding {size:d} MiB written by the admin"), target_fixture="full_topic")
@@ -72,12 +74,13 @@ def prod_consumes(developer, full_topic, seconds, narrate):
     return measured
 
 
-@then("the admin, who has no quota, reads the same bytes at least twice as fast")
+@then("the admin, who has no quota, reads the same bytes unthrottled and faster")
 def admin_consumes_faster(developer, full_topic, measured, narrate):
     admin = quota_checks.consume(developer.clients, developer.clients.kafka_account(None), full_topic, 60,
                                  total_bytes=measured.bytes)
     narrate(admin.summary())
-    assert admin.bytes >= measured.bytes and admin.rate >= 2 * measured.rate, (admin.summary(), measured.summary())
+    assert admin.bytes >= measured.bytes and admin.throttle_max_ms == 0 and admin.rate > measured.rate, (
+        admin.summary(), measured.summary())
 
 
 # --- MariaDB -------------------------------------------------------------------------------------
