@@ -5,7 +5,7 @@ from pytest_bdd import given, parsers, then, when
 
 from agility import areas
 from agility.jobs import spark_limits
-from agility.provisioning import quota_checks, quotas
+from agility.provisioning import quota_checks
 
 MiB = quota_checks.MiB
 
@@ -22,7 +22,7 @@ def quota_topics(developer):
 # --- the declaration, applied --------------------------------------------------------------------
 @given("the prod area's byte rates, MariaDB limits and Spark cap are applied as declared", target_fixture="prod_quotas")
 def quotas_applied(platform, narrate):
-    state = quotas.apply_quotas(platform, "prod")
+    state = quota_checks.apply_quotas(platform, "prod")
     narrate("; ".join(state.applied) or "already in place: nothing to change")
     narrate(f"declared for prod: {state.declared}; the services report: {state.reported}")
     assert state.declared["kafka"] and state.declared["mysql"] and state.declared["spark"], state.declared

@@ -1,7 +1,6 @@
 """Pure functions of provisioning: the declaration's validation, sizes, plans, the registry."""
 
 import pytest
-import yaml
 
 from agility.errors import AgilityError, ConfigError
 from agility.provisioning import declaration
@@ -13,7 +12,7 @@ AREAS = {"dev", "test", "prod"}
 
 
 def test_the_shipped_declaration_is_valid():
-    spec = declaration.parse(yaml.safe_load(declaration.DEFAULT_FILE.read_text()), AREAS)
+    spec = declaration.load_file(declaration.DEFAULT_FILE)
     assert [user.name for user in spec.linux_users] == ["dev-kafka", "test-kafka", "prod-kafka", "dev-hdfs", "dev-cassandra", "dev-mysql"]
     assert set(spec.service_accounts) == set(declaration.SERVICES)
     assert spec.quota("prod", "hdfs")["space"] == 64 * 2**20

@@ -1,11 +1,11 @@
-"""Pure functions of the quotas: the brokers' quota lines, the config tool's argv, the Spark cap."""
+"""Pure functions of the quotas: the brokers' quota lines, the Spark cap."""
 
 import pytest
 
 from agility.errors import AgilityError
 from agility.jobs import spark_limits
 from agility.jobs.spark_limits import SparkLimits
-from agility.provisioning.quotas import configs_command, parse_user_quotas
+from agility.provisioning.quotas import parse_user_quotas
 
 pytestmark = pytest.mark.unit
 
@@ -18,15 +18,6 @@ def test_user_quota_lines_are_read_and_credential_lines_left_out():
               "SCRAM credential configs for user-principal 'dev-x' are SCRAM-SHA-512=iterations=4096\n")
     assert parse_user_quotas(output) == {"prod-x": {"consumer_byte_rate": 2097152, "producer_byte_rate": 1048576}}
     assert parse_user_quotas("") == {}
-
-
-def test_the_config_tool_is_the_profiles_or_derived_from_its_topics_tool():
-    assert configs_command({"configs": ["kafka-configs.sh"]}, "p") == ["kafka-configs.sh"]
-    assert configs_command({"topics": ["java", "-cp", "lib/*", "org.apache.kafka.tools.TopicCommand"]}, "p") == [
-        "java", "-cp", "lib/*", "kafka.admin.ConfigCommand"]
-    assert configs_command({"topics": ["/opt/bin/kafka-topics.sh"]}, "p") == ["/opt/bin/kafka-configs.sh"]
-    with pytest.raises(AgilityError, match="kafka.cli has no 'configs' command"):
-        configs_command({}, "p")
 
 
 def test_a_request_above_the_cap_is_refused_in_one_line():

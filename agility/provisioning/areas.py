@@ -4,24 +4,21 @@ the user's home on the edge node."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from agility.areas import Area
 from agility.clients import Clients
 from agility.kafka_tools import EdgeKafkaTools
 from agility.profiles import Profile
 from agility.provisioning import declaration, hdfs, kafka, stores
 from agility.provisioning.linux import LinuxUser, plan_group, plan_user
+from agility.provisioning.people import declared_user
 from agility.provisioning.plan import Plan
 from agility.remote import ClusterShell
 
 
 def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
     """The area's Kafka developer as the provisioning declaration has it (uid, groups, key)."""
-    spec = declaration.load(profile).user(area.kafka_account)
-    identity = profile.ssh_user(area.kafka_account)
-    public_key = spec.public_key or Path(identity.key).expanduser().with_suffix(".pub").read_text()
-    return LinuxUser(spec.name, spec.uid, (*spec.groups, area.linux_group), public_key)
+    spec = declaration.load(profile)
+    return declared_user(profile, spec.user(area.kafka_account), spec.source)
 
 
 def provision_linux_user(profile: Profile, area: Area) -> list[str]:

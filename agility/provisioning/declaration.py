@@ -63,14 +63,18 @@ def size_in_bytes(text: str | int) -> int:
 
 def load(profile: Profile, path: str | Path | None = None) -> Declaration:
     """The profile's declaration (its `provisioning:` file, else the platform default)."""
-    path = Path(path or profile.extra.get("provisioning") or DEFAULT_FILE).expanduser()
+    return load_file(path or profile.extra.get("provisioning") or DEFAULT_FILE, profile.extra.get("areas"))
+
+
+def load_file(path: str | Path, areas_override: dict | None = None) -> Declaration:
+    path = Path(path).expanduser()
     if not path.exists():
         raise ConfigError(f"the provisioning file {path} does not exist")
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    return parse(data, set(areas.load_all(profile.extra.get("areas"))), str(path))
+    return parse(data, set(areas.load_all(areas_override)), str(path))
 
 
 def parse(data: dict, area_names: set[str], source: str = "provisioning") -> Declaration:

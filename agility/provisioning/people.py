@@ -5,29 +5,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agility import areas
 from agility.errors import ConfigError
+from agility.profiles import Profile
 from agility.provisioning.declaration import UserSpec
 from agility.provisioning.developers import registry
 from agility.provisioning.linux import LinuxUser
 from agility.provisioning.target import Target
 
 
-def declared_key(target: Target, spec: UserSpec) -> str:
-    if spec.public_key:
-        return spec.public_key
-    if spec.name not in target.profile.ssh_users:
-        raise ConfigError(f"{target.declaration.source}: user {spec.name} has no public_key, and profile "
-                          f"{target.profile.name} has no ssh_users.{spec.name} key to take it from")
-    private = Path(target.profile.ssh_users[spec.name].key).expanduser()
+def declared_user(profile: Profile, spec: UserSpec, source: str = "the declaration") -> LinuxUser:
+    """A declared user as it is made on every node: its groups plus its area's, and its key."""
+    return LinuxUser(spec.name, spec.uid, (*spec.groups, areas.get(spec.area, profile.extra.get("areas")).linux_group),
+                     spec.public_key or _profile_key(profile, spec.name, source))
+
+
+def _profile_key(profile: Profile, name: str, source: str) -> str:
+    if name not in profile.ssh_users:
+        raise ConfigError(f"{source}: user {name} has no public_key, and profile {profile.name} has no "
+                          f"ssh_users.{name} key to take it from")
+    private = Path(profile.ssh_users[name].key).expanduser()
     try:
         return private.with_suffix(".pub").read_text().strip()
     except FileNotFoundError:
-        raise ConfigError(f"user {spec.name}: the public key {private}.pub does not exist") from None
+        raise ConfigError(f"user {name}: the public key {private}.pub does not exist") from None
 
 
 def linux_users(target: Target) -> list[LinuxUser]:
-    users = [LinuxUser(spec.name, spec.uid, (*spec.groups, target.area(spec.area).linux_group), declared_key(target, spec))
-             for spec in target.declaration.linux_users]
+    users = [declared_user(target.profile, spec, target.declaration.source) for spec in target.declaration.linux_users]
     users += [LinuxUser(d.name, d.uid, (*d.groups, target.area(d.area).linux_group), d.public_key)
               for d in registry(target.profile).all().values()]
     return users

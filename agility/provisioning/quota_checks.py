@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 
 from agility.clients import Clients
 from agility.errors import AgilityError
-from agility.profiles import Account
+from agility.profiles import Account, Profile
+from agility.provisioning import run
+from agility.provisioning.quotas import KAFKA_KEYS, MYSQL_COLUMNS, kafka_quotas_of, mysql_limits_of
+from agility.provisioning.target import connect
 from agility.roundtrip import create_topic
 from agility.tunnel import split
 from agility.waiting import wait_until
@@ -376,3 +379,34 @@ def spark_job(clients: Clients, shell, area, cores: int | None = None, memory: s
         raise AgilityError(f"the Spark job {name} did not finish within {timeout:.0f} s")
     return SparkRun(name, outcome.get("result"), outcome.get("refusal"), seen if isinstance(seen, dict) else None,
                     bool(_applications(clients, name)))
+
+
+# --- the quotas applied and read back ------------------------------------------------------------
+@dataclass
+class AreaQuotas:
+    """An area's quotas: as declared, the changes a run made, and what the services report."""
+
+    area: str
+    declared: dict[str, dict[str, int]]  # service → limits (sizes in bytes)
+    applied: list[str]
+    reported: dict[str, dict[str, int]]  # kafka: the account's byte rates; mysql: its limits
+
+    def differences(self) -> dict[str, tuple[dict, dict]]:
+        """Service → (declared, reported) where the cluster disagrees with the declaration."""
+        return {service: (self.declared.get(service, {}), reported)
+                for service, reported in self.reported.items() if reported != self.declared.get(service, {})}
+
+
+def apply_quotas(profile: Profile, area_name: str, declaration_file: str | None = None) -> AreaQuotas:
+    """`agility provision quotas` (planned and applied), then one area's Kafka and MariaDB limits
+    read back from the services."""
+    with connect(profile, declaration_file) as target:
+        applied = run.plan(target, ["quotas"]).apply()
+        area = target.area(area_name)
+        reported = {"kafka": {key: value for key, value in kafka_quotas_of(target, area.kafka_account).items()
+                              if key in KAFKA_KEYS},
+                    "mysql": mysql_limits_of(target, profile.account("mysql", area_name).user)}
+        declared = {service: target.declaration.quota(area_name, service) for service in ("kafka", "mysql", "spark")}
+    # a limit the declaration does not give is none: MariaDB reports it as 0
+    declared_mysql = {key: declared["mysql"].get(key, 0) for key in MYSQL_COLUMNS}
+    return AreaQuotas(area_name, {**declared, "mysql": declared_mysql}, applied, reported)

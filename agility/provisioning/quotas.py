@@ -7,17 +7,14 @@ the whole truth for the keys it manages, so a limit it does not declare is remov
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from agility.errors import AgilityError
 from agility.kafka_tools import EdgeKafkaTools
-from agility.profiles import Profile
 from agility.provisioning.declaration import QUOTA_KEYS
 from agility.provisioning.plan import Action, Plan
-from agility.provisioning.target import Target, connect
+from agility.provisioning.target import Target
 
 KAFKA_KEYS = tuple(QUOTA_KEYS["kafka"])
-CONFIG_COMMAND = "kafka.admin.ConfigCommand"
 QUOTA_LINE = re.compile(r"^Quota configs for user-principal '(?P<user>[^']+)' are (?P<configs>.*)$")
 # MariaDB's column for each declared limit (mysql.user; 0 means no limit)
 MYSQL_COLUMNS = {"max_user_connections": "max_user_connections", "max_queries_per_hour": "max_questions"}
@@ -31,8 +28,7 @@ class EdgeKafkaConfigs:
 
     def __init__(self, target: Target):
         profile = target.profile
-        self.tools = EdgeKafkaTools(profile, target.shell, profile.account("kafka"))
-        self.tools.cli = {**self.tools.cli, "configs": configs_command(profile.kafka.get("cli") or {}, profile.name)}
+        self.tools = EdgeKafkaTools(profile, target.shell, profile.account("kafka"))  # its `configs` command
         self.installed = False
 
     def run(self, *args: str) -> str:
@@ -57,20 +53,6 @@ class EdgeKafkaConfigs:
         if delete:
             args += ["--delete-config", ",".join(delete)]
         self.run(*args)
-
-
-def configs_command(cli: dict[str, list[str]], profile_name: str) -> list[str]:
-    """The argv of `kafka-configs` on the edge: the profile's `kafka.cli.configs`; for a profile
-    written before it existed, the JVM runner of its `topics` tool with ConfigCommand as the class."""
-    if cli.get("configs"):
-        return list(cli["configs"])
-    topics = list(cli.get("topics") or [])
-    if len(topics) > 1 and topics[-1].startswith("org.apache.kafka.tools."):
-        return [*topics[:-1], CONFIG_COMMAND]
-    if topics and topics[-1].endswith("kafka-topics.sh"):
-        return [*topics[:-1], topics[-1].replace("kafka-topics.sh", "kafka-configs.sh")]
-    raise AgilityError(f"profile {profile_name}: kafka.cli has no 'configs' command (the argv of kafka-configs on "
-                       f"the edge node, e.g. [kafka-configs.sh]); it has: {', '.join(cli) or 'nothing'}")
 
 
 def parse_user_quotas(output: str) -> dict[str, dict[str, int]]:
@@ -155,34 +137,3 @@ def plan_mysql_limits(target: Target) -> list[Action]:
                 plan.add("mysql", f"{what} (now: {current[key] or 'none'})",
                          lambda user=user, key=key, value=value: set_mysql_limit(target, user, key, value))
     return plan.actions
-
-
-# --- applied and read back -----------------------------------------------------------------------
-@dataclass
-class AreaQuotas:
-    """An area's quotas: as declared, the changes a run made, and what the services report."""
-
-    area: str
-    declared: dict[str, dict[str, int]]  # service → limits (sizes in bytes)
-    applied: list[str]
-    reported: dict[str, dict[str, int]]  # kafka: the account's byte rates; mysql: its limits
-
-    def differences(self) -> dict[str, tuple[dict, dict]]:
-        """Service → (declared, reported) where the cluster disagrees with the declaration."""
-        return {service: (self.declared.get(service, {}), reported)
-                for service, reported in self.reported.items() if reported != self.declared.get(service, {})}
-
-
-def apply_quotas(profile: Profile, area_name: str, declaration_file: str | None = None) -> AreaQuotas:
-    """Plan and apply the Kafka and MariaDB quotas of every area (as `agility provision quotas`
-    does for these services), then read one area's back from the services."""
-    with connect(profile, declaration_file) as target:
-        applied = Plan().extend(plan_kafka_quotas(target)).extend(plan_mysql_limits(target)).apply()
-        area = target.area(area_name)
-        reported = {"kafka": {key: value for key, value in kafka_quotas_of(target, area.kafka_account).items()
-                              if key in KAFKA_KEYS},
-                    "mysql": mysql_limits_of(target, profile.account("mysql", area_name).user)}
-        declared = {service: target.declaration.quota(area_name, service) for service in ("kafka", "mysql", "spark")}
-    # a limit the declaration does not give is none: MariaDB reports it as 0
-    declared_mysql = {key: declared["mysql"].get(key, 0) for key in MYSQL_COLUMNS}
-    return AreaQuotas(area_name, {**declared, "mysql": declared_mysql}, applied, reported)

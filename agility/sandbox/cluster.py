@@ -265,8 +265,7 @@ class Sandbox:
         """A generated key for each Linux user of the provisioning declaration that brings none."""
         from agility.provisioning import declaration
 
-        spec = declaration.parse(yaml.safe_load(declaration.DEFAULT_FILE.read_text()), set(areas.load_all()),
-                                 str(declaration.DEFAULT_FILE))
+        spec = declaration.load_file(declaration.DEFAULT_FILE)
         return {user.name: {"key": str(operator.ensure_key(self.state_dir, user.name)),
                             "services": sorted({declaration.DEVELOPER_GROUPS[group] for group in user.groups})}
                 for user in spec.linux_users if not user.public_key}
