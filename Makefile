@@ -39,6 +39,10 @@ fetch: setup
 lint: python
 	@$(PY) -m ruff check agility steps fixtures tests bench conftest.py
 
+# the tests that need no service (marked `unit`): seconds, no sandbox started or touched
+unit: python
+	@$(PY) -m pytest -m unit -q
+
 up: fetch
 	@$(AGILITY) sandbox up --topology $(TOPOLOGY)
 

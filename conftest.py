@@ -9,6 +9,7 @@ pytest_plugins = [
     "steps.sandbox",
     "steps.kafka_act",
     "steps.pipeline",
+    "steps.store_outage",
     "steps.security",
     "steps.provisioning",
     "steps.hdfs_act",

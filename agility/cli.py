@@ -159,8 +159,9 @@ def cmd_provision(args) -> int:
 def cmd_provision_developer(args) -> int:
     from agility import profiles
     from agility.provisioning import declaration, run, target
-    from agility.provisioning.developers import registry
+    from agility.provisioning.developers import check_developer, registry
 
+    check_developer(args.name)  # before anything is read or written under it
     profile = profiles.load(args.profile)
     groups = tuple(args.groups.split(",")) if args.groups else tuple(declaration.DEVELOPER_GROUPS)
     unknown = sorted(set(groups) - set(declaration.DEVELOPER_GROUPS))

@@ -4,20 +4,29 @@ HttpFS creates the file first and then streams the data into it, so a write that
 part way (a space quota reached at the next block, a DataNode lost) leaves a file holding the
 blocks it got. `write_whole` removes that remainder before it reports the refusal: readers never
 meet half a file, and the refusal says in one line what HDFS said.
+
+`transient(error)` tells a store that went away (HttpFS closed the connection or is down, a
+timeout, a NameNode asking to retry) from a refusal: a caller that retries the first kind writes
+the same path again, which overwrites whatever the interrupted write left.
 """
 
 from __future__ import annotations
 
 from agility.errors import AgilityError
 
+# WebHDFS RemoteExceptions that mean "not now" rather than "no": HttpFS relays them from the NameNode
+RETRIABLE = {"RetriableException", "SafeModeException", "StandbyException", "ConnectException"}
+
 
 class WriteRefused(AgilityError):
-    """HDFS did not take a file; `reason` is its own one-line message, `left` says whether any of it remains."""
+    """HDFS did not take a file; `reason` is its own one-line message, `left` says whether any of it
+    remains, `cause` is the client's error (see `transient`)."""
 
-    def __init__(self, path: str, size: int, reason: str, left: str | None = None):
-        self.path, self.size, self.reason, self.left = path, size, reason, left
+    def __init__(self, path: str, size: int, reason: str, left: str | None = None, cause: BaseException | None = None):
+        self.path, self.size, self.reason, self.left, self.cause = path, size, reason, left, cause
         remainder = f"; what was written could not be removed: {left}" if left else "; nothing of it is left"
-        super().__init__(f"writing {path} ({size} bytes) was refused: {reason}{remainder}")
+        what = "was interrupted" if cause is not None and transient(cause) else "was refused"
+        super().__init__(f"writing {path} ({size} bytes) {what}: {reason}{remainder}")
 
 
 def one_line(error: BaseException) -> str:
@@ -42,8 +51,19 @@ def write_whole(client, path: str, data: bytes | str, overwrite: bool = True, en
             left = None  # refused before the file was created: there is nothing of ours to remove
         else:
             left = remove_remainder(client, path)
-        raise WriteRefused(path, size, one_line(error), left) from None
+        raise WriteRefused(path, size, one_line(error), left, cause=error) from None
     return size
+
+
+def transient(error: BaseException) -> bool:
+    """Did HDFS (through HttpFS) go away or ask to retry, rather than refuse? Looks through WriteRefused."""
+    from hdfs.util import HdfsError
+    from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
+
+    error = getattr(error, "cause", None) or error
+    if isinstance(error, ConnectionError | Timeout | ChunkedEncodingError):  # closed, refused, reset, timed out
+        return True
+    return isinstance(error, HdfsError) and error.exception in RETRIABLE
 
 
 def remove_remainder(client, path: str) -> str | None:

@@ -1,5 +1,6 @@
 """Kafka's own command-line tools, run on the edge node as a user of the cluster: describe a
-topic, show a sample of its events, show each consumer group's lag."""
+topic, show a sample of its events, show each consumer group's lag. And what the brokers answer
+a client through the tunnel: the addresses they advertise, a topic's offsets, a group's commits."""
 
 from __future__ import annotations
 
@@ -103,6 +104,39 @@ class EdgeKafkaTools:
         if not lags:
             raise AgilityError(f"consumer group {group} has no committed offsets:\n{output[-800:]}")
         return GroupLag(group, lags)
+
+
+# --- the brokers' answers to a client on the host ----------------------------------------------
+def advertised_brokers(clients, account: Account) -> list[str]:
+    """host:port of every broker as the cluster's metadata gives it to a client on this host:
+    the listener address each broker advertises, which the tunnel must forward."""
+    admin = clients.kafka_admin(account)
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+    finally:
+        admin.close()
+    return sorted(f"{broker['host']}:{broker['port']}" for broker in brokers)
+
+
+def topic_offsets(clients, account: Account, topic: str) -> dict[int, tuple[int, int]]:
+    """partition → (earliest, end) offset of the topic, as its partition leaders report them."""
+    from kafka import TopicPartition
+
+    consumer = clients.kafka_consumer(account=account, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            raise AgilityError(f"topic {topic} does not exist (as seen by {account.user})")
+        earliest, end = consumer.beginning_offsets(partitions), consumer.end_offsets(partitions)
+    finally:
+        consumer.close()
+    return {tp.partition: (earliest[tp], end[tp]) for tp in partitions}
+
+
+def committed_offsets(admin, group: str, topic: str) -> dict[int, int]:
+    """partition → the offset the group committed on the topic (partitions it never committed are absent)."""
+    offsets = admin.list_group_offsets({group: None}).get(group, {})
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset >= 0}
 
 
 def _ids(text: str) -> list[int]:

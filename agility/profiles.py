@@ -2,23 +2,29 @@
 jobs, CLI) sees only a Profile: the bastion, endpoints inside the cluster, credentials by reference.
 
 `sandbox` is the default profile; `agility sandbox up` writes it. Other profiles live in
-`profiles/<name>.yaml` (or the folder named by AGILITY_PROFILES).
+`profiles/<name>.yaml` of the checkout the command runs in (or the folder named by AGILITY_PROFILES).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from agility.areas import ACCOUNT, check_name, load_all
 from agility.errors import ConfigError
 from agility.paths import REPO_DIR, STATE_DIR
 
-PROFILES_DIR = Path(os.environ.get("AGILITY_PROFILES", REPO_DIR / "profiles"))
+PROFILES_DIR = Path(os.environ.get("AGILITY_PROFILES") or REPO_DIR / "profiles").expanduser()
 SANDBOX_PROFILE = STATE_DIR / "sandbox" / "shared" / "profile.yaml"
 DEFAULT_PROFILE = "sandbox"
+# a profile's name names state folders and tunnels (paths): matched whole
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# the tools a user on the edge node runs (argv prefixes), per service: a real cluster names its own
+CLI_TOOLS = {"kafka": ("topics", "console_consumer", "consumer_groups", "configs"), "hdfs": ("dfs", "dfsadmin")}
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class Secret:
                 raise ConfigError(f"the environment variable {self.env} (a credential) is not set")
             return os.environ[self.env]
         try:
-            values = yaml.safe_load(Path(self.file).read_text()) or {}
+            values = yaml.safe_load(Path(self.file).expanduser().read_text()) or {}
         except FileNotFoundError:
             raise ConfigError(f"the credentials file {self.file} does not exist") from None
         if self.key not in values:
@@ -58,6 +64,7 @@ class Bastion:
     port: int
     user: str
     key: str
+    known_hosts: str  # OpenSSH known_hosts: the host keys of the bastion and of every node
 
 
 @dataclass(frozen=True)
@@ -125,9 +132,10 @@ def load(name: str | None = None) -> Profile:
         if not path.exists():
             raise ConfigError("the sandbox profile does not exist yet: the sandbox is not up (run `agility sandbox up`)")
     else:
-        path = Path(name) if name.endswith(".yaml") else PROFILES_DIR / f"{name}.yaml"
+        path = Path(name).expanduser() if name.endswith(".yaml") else PROFILES_DIR / f"{name}.yaml"
         if not path.exists():
-            raise ConfigError(f"unknown profile '{name}'; valid profiles: {', '.join(available())}")
+            raise ConfigError(f"unknown profile '{name}' (profiles are read from {PROFILES_DIR}: run from a "
+                              f"checkout, or set AGILITY_PROFILES); valid profiles: {', '.join(available())}")
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
@@ -145,10 +153,15 @@ def parse(data: dict, source: str = "profile") -> Profile:
     missing = [key for key in required if key not in data]
     if missing:
         fail(f"missing keys: {', '.join(missing)}")
+    if not isinstance(data["name"], str) or not PROFILE_NAME.fullmatch(data["name"]):
+        fail(f"name {data['name']!r}: use letters, digits, _ and - (a letter or digit first, at most 64)")
     bastion = data["bastion"] or {}
     for key in ("host", "user", "key"):
         if not bastion.get(key):
             fail(f"bastion.{key} is required")
+    if not bastion.get("known_hosts"):
+        fail("bastion.known_hosts is required: the OpenSSH known_hosts file with the host keys of the bastion and of "
+             "every node (checked on every connection, never accepted unseen)")
     nodes = data["nodes"]
     if not isinstance(nodes, dict) or not nodes:
         fail("nodes must map node names to addresses")
@@ -160,21 +173,34 @@ def parse(data: dict, source: str = "profile") -> Profile:
         for key in endpoint_keys:
             if key not in section:
                 fail(f"{service}.{key} is required")
+        for tool in CLI_TOOLS.get(service, ()):
+            argv = (section.get("cli") or {}).get(tool)
+            if not (isinstance(argv, list) and argv and all(isinstance(word, str) and word for word in argv)):
+                fail(f"{service}.cli.{tool} is required: the command a user on the edge node runs for it, as a "
+                     "list of words (see profiles/example-remote.yaml)")
         section["accounts"] = {
             role: _account(spec, f"{source}: {service}.accounts.{role}") for role, spec in (section.get("accounts") or {}).items()
         }
         sections[service] = section
+    if not isinstance(data.get("areas") or {}, dict):
+        fail("areas: expected a mapping of area name to the names it overrides")
+    try:
+        load_all(data.get("areas"))  # the profile's own names for the areas reach paths, CQL and SQL
+    except ConfigError as error:
+        fail(str(error))
     ssh_users = {}
     for user, spec in (data.get("ssh_users") or {}).items():
+        check_name(user, ACCOUNT, f"{source}: ssh_users")
         if not isinstance(spec, dict) or "key" not in spec:
             fail(f"ssh_users.{user}: needs 'key' (path of the private key)")
         unknown = set(spec.get("services", [])) - set(ENDPOINTS)
         if unknown:
             fail(f"ssh_users.{user}.services: unknown {sorted(unknown)}; services: {', '.join(ENDPOINTS)}")
-        ssh_users[user] = SshUser(user, str(spec["key"]), tuple(spec.get("services", [])))
+        ssh_users[user] = SshUser(user, _path(spec["key"]), tuple(spec.get("services", [])))
     return Profile(
         name=data["name"], description=data.get("description", ""), ssh_users=ssh_users,
-        bastion=Bastion(bastion["host"], int(bastion.get("port", 22)), bastion["user"], str(bastion["key"])),
+        bastion=Bastion(bastion["host"], int(bastion.get("port", 22)), bastion["user"], _path(bastion["key"]),
+                        _path(bastion["known_hosts"])),
         edge=data["edge"], nodes={str(k): str(v) for k, v in nodes.items()}, source=source,
         extra={key: value for key, value in data.items() if key not in (*required, "description", "ssh_users")},
         **sections,
@@ -199,5 +225,10 @@ def _account(spec: dict, where: str) -> Account:
     if "env" in password:
         return Account(spec["user"], Secret(env=password["env"]))
     if "file" in password and "key" in password:
-        return Account(spec["user"], Secret(file=str(password["file"]), key=str(password["key"])))
+        return Account(spec["user"], Secret(file=_path(password["file"]), key=str(password["key"])))
     raise ConfigError(f"{where}.password: expected {{env: VAR}} or {{file: PATH, key: NAME}}")
+
+
+def _path(text) -> str:
+    """A file named in a profile, as a person writes it: `~` is their home."""
+    return os.path.expanduser(str(text))

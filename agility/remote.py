@@ -1,5 +1,6 @@
 """Commands on cluster nodes over SSH, hopping through the profile's bastion (no shell strings:
-arguments are quoted here, once)."""
+arguments are quoted here, once). Every SSH connection of ours checks the host's key against the
+profile's known_hosts file and refuses a host that is missing from it or shows another key."""
 
 from __future__ import annotations
 
@@ -10,8 +11,81 @@ from dataclasses import dataclass
 
 import paramiko
 
-from agility.errors import AgilityError
+from agility.errors import AgilityError, ConfigError
 from agility.profiles import Profile
+
+
+class UntrustedHostKey(paramiko.SSHException):
+    """The host is not in the profile's known_hosts, or showed a key other than the one there."""
+
+
+class _RefuseUnknownHosts(paramiko.RejectPolicy):
+    """paramiko's RejectPolicy, with a message naming the file that lacks the host."""
+
+    def __init__(self, known_hosts: str):
+        self.known_hosts = known_hosts
+
+    def missing_host_key(self, client, hostname, key):
+        raise UntrustedHostKey(
+            f"{hostname} is not in {self.known_hosts} (it showed {key.get_name()} {key.fingerprint}): refusing to "
+            "talk to a host whose key nobody checked; add its key once its fingerprint is confirmed")
+
+
+def _mismatch(hostname: str, got: paramiko.PKey, expected: paramiko.PKey, known_hosts: str) -> str:
+    return (f"{hostname} showed the host key {got.get_name()} {got.fingerprint}, but {known_hosts} holds "
+            f"{expected.get_name()} {expected.fingerprint}: refusing to connect (another machine answers at that "
+            "address, or its key changed: confirm with the cluster's admins, then update the file)")
+
+
+def known_hosts_file(profile: Profile) -> str:
+    path = profile.bastion.known_hosts
+    if not os.path.isfile(path):
+        raise ConfigError(f"profile {profile.name}: bastion.known_hosts {path} does not exist; it must hold the SSH "
+                          "host keys of the bastion and of every node (see profiles/example-remote.yaml)")
+    return path
+
+
+def host_key_name(host: str, port: int) -> str:
+    """How OpenSSH (and paramiko) name a host in known_hosts."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def ssh_client(profile: Profile) -> paramiko.SSHClient:
+    """An SSH client that talks only to hosts whose key the profile's known_hosts holds."""
+    known_hosts = known_hosts_file(profile)
+    client = paramiko.SSHClient()
+    client.get_host_keys().load(known_hosts)  # not load_host_keys: nothing is ever written back
+    client.set_missing_host_key_policy(_RefuseUnknownHosts(known_hosts))
+    return client
+
+
+def bastion_host_key(profile: Profile) -> paramiko.PKey:
+    """The bastion's key from the profile's known_hosts (for sshtunnel, which takes one key)."""
+    known_hosts = known_hosts_file(profile)
+    name = host_key_name(profile.bastion.host, profile.bastion.port)
+    found = paramiko.HostKeys(known_hosts).lookup(name)
+    if not found:
+        raise ConfigError(f"the bastion {name} is not in {known_hosts}: refusing to talk to a host whose key nobody "
+                          "checked; add its key once its fingerprint is confirmed")
+    return next(iter(found.values()))
+
+
+def host_key_refusal(profile: Profile) -> str | None:
+    """Why the bastion's host key is not trusted (not in known_hosts, or another key), or None.
+    Only the handshake: no credentials are offered."""
+    client = ssh_client(profile)
+    try:
+        client.connect(profile.bastion.host, port=profile.bastion.port, username="agility-host-key-check",
+                       allow_agent=False, look_for_keys=False, timeout=15, banner_timeout=15, auth_timeout=15)
+    except paramiko.BadHostKeyException as error:
+        return _mismatch(error.hostname, error.key, error.expected_key, profile.bastion.known_hosts)
+    except UntrustedHostKey as error:
+        return str(error)
+    except (paramiko.SSHException, OSError):
+        return None  # the key was fine (or never seen): the refusal, if any, lies elsewhere
+    finally:
+        client.close()
+    return None
 
 
 @dataclass
@@ -40,12 +114,16 @@ class ClusterShell:
         self._nodes: dict[str, paramiko.SSHClient] = {}
 
     def _client(self, host: str, port: int, sock=None) -> paramiko.SSHClient:
-        client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        client = ssh_client(self.profile)
         try:
             client.connect(host, port=port, username=self.user, key_filename=self.key, sock=sock,
                            allow_agent=False, look_for_keys=False, timeout=15, banner_timeout=15, auth_timeout=15)
+        except paramiko.BadHostKeyException as error:
+            client.close()
+            why = _mismatch(error.hostname, error.key, error.expected_key, self.profile.bastion.known_hosts)
+            raise AgilityError(f"ssh {self.user}@{host}:{port}: {why}") from None
         except (paramiko.SSHException, OSError) as error:
+            client.close()
             raise AgilityError(f"ssh {self.user}@{host}:{port} failed: {error}") from None
         return client
 
@@ -63,6 +141,12 @@ class ClusterShell:
                 raise AgilityError(f"the bastion refused to forward to {name} ({address}:22): {error}") from None
             self._nodes[name] = self._client(address, 22, sock=channel)
         return self._nodes[name]
+
+    def forget(self, name: str) -> None:
+        """Close the session to a node (e.g. one that dropped); the next use opens a new one."""
+        client = self._nodes.pop(name, None)
+        if client is not None:
+            client.close()
 
     def forward_refusal(self, endpoint: str) -> str | None:
         """Ask the bastion for a forward to `endpoint` as this user: None if granted, else why not."""

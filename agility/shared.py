@@ -43,19 +43,21 @@ class SharedResource:
             return state["started_by_us"] and not state["holders"]
 
     def acquire(self, is_running: Callable[[], bool], start: Callable[[], None], timeout: float = 900) -> bool:
-        """Join the resource, starting it if nobody runs it; True if this call started it."""
+        """Join the resource, starting it if nobody runs it; True if this call started it. Call
+        `release` also when this raised: a start that failed half-way is then stopped."""
         with self.lock.acquire(timeout=timeout):
             state = self._read()
-            started = False
             if not is_running():
+                # users still alive keep their place: they use what is started again. This user is
+                # counted before the start, so that its release stops what a failed start left.
+                self._write({"holders": [*state["holders"], os.getpid()], "started_by_us": True})
                 start()
-                # users still alive keep their place: they use what was just started again
-                state, started = {"holders": state["holders"], "started_by_us": True}, True
-            elif not state["holders"] and not state["started_by_us"]:
+                return True
+            if not state["holders"] and not state["started_by_us"]:
                 state = {"holders": [], "started_by_us": False}  # someone else's: leave it running
             state["holders"].append(os.getpid())
             self._write(state)
-            return started
+            return False
 
     def release(self, stop: Callable[[], None], keep: bool = False) -> bool:
         """Leave; the last user stops it if one of us started it. True if it was stopped."""

@@ -17,12 +17,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from agility.errors import AgilityError
 from agility.paths import STATE_DIR
 from agility.profiles import Profile
+from agility.remote import bastion_host_key, host_key_refusal
 from agility.sandbox.processes import is_alive, terminate
 from agility.shared import SharedResource
 from agility.waiting import wait_until
@@ -124,6 +126,21 @@ class Tunnel:
         self.user = identity.name
         self.key = os.path.expanduser(identity.key)
         self.forwarder = None
+        self.dial: threading.Thread | None = None  # a reconnection attempt in flight
+
+    @property
+    def sandbox(self) -> str | None:
+        """The embedded sandbox's cluster this tunnel goes into, if it does."""
+        return (self.profile.extra.get("sandbox") or {}).get("cluster")
+
+    def routed(self) -> bool:
+        """May the bastion be dialed? A sandbox's only through the sandbox's own link: once that is
+        gone (`sandbox down`), its address would be dialed out of the default route, off this machine."""
+        if self.sandbox is None:
+            return True
+        from agility.sandbox.network import routed_through_uplink  # Linux only, as the sandbox is
+
+        return routed_through_uplink(self.sandbox, self.profile.bastion.host)
 
     def start(self) -> dict[str, str]:
         import sshtunnel
@@ -137,6 +154,11 @@ class Tunnel:
                 f"cannot open the tunnel as {self.user}: {', '.join(taken)} already forwarded by another tunnel "
                 f"on this host ({holders_of(taken) or 'not one of agility'}); close it first"
             )
+        if not self.routed():
+            raise AgilityError(
+                f"cannot open the tunnel as {self.user}: {self.profile.bastion.host} is not reached through the "
+                f"link of sandbox '{self.sandbox}' (is it up? `agility sandbox status`); it is not dialed any other way"
+            )
         # socketserver's accept queue is 5: a client opening a connection pool at once (the
         # Cassandra driver, Spark) on a busy machine overflows it and sees connects time out
         sshtunnel._ForwardServer.request_queue_size = 128
@@ -147,6 +169,8 @@ class Tunnel:
                 ssh_pkey=self.key,
                 allow_agent=False,
                 host_pkey_directories=[],
+                # the bastion's key from the profile's known_hosts: sshtunnel checks no key unless given one
+                ssh_host_key=bastion_host_key(self.profile),
                 remote_bind_addresses=[split(remote) for remote in remotes],
                 local_bind_addresses=[split(local_endpoint(remote)) for remote in remotes],
                 set_keepalive=15,
@@ -156,6 +180,9 @@ class Tunnel:
                 raise sshtunnel.BaseSSHTunnelForwarderError("the SSH session did not come up")
         except (sshtunnel.BaseSSHTunnelForwarderError, ValueError, OSError) as error:
             self.stop()
+            untrusted = host_key_refusal(self.profile)  # sshtunnel only logs why; say it in the error
+            if untrusted:
+                raise AgilityError(f"cannot open the SSH tunnel as {self.user}: {untrusted}") from None
             raise AgilityError(
                 f"cannot open the SSH tunnel to {self.profile.bastion.host}:{self.profile.bastion.port} "
                 f"as {self.user} (key {self.key}): {error}; is the user provisioned on the bastion "
@@ -168,40 +195,63 @@ class Tunnel:
         error = transport.get_exception() if transport is not None else None
         return f" ({type(error).__name__}: {error})" if error else ""
 
-    def reconnect(self, timeout: float = 30) -> bool:
+    def reconnect(self, stop: threading.Event, timeout: float = 30) -> str:
         """Open the SSH session again with the same forwards (same local addresses, so clients
-        that knew the old ones keep working); False if it did not come back in time."""
+        that knew the old ones keep working); "" once it is back, else why it is not.
 
-        def attempt() -> bool:
-            import sshtunnel
+        Each dial runs in a thread of its own, and only while the bastion is still routed: a dial
+        can hang (an address that accepts TCP but never sends the SSH banner), and SIGTERM/SIGINT
+        (`stop`) or the sandbox's link going away must end the wait at once all the same."""
+        retry_at = 0.0
 
-            try:
-                self.forwarder.restart()
-            except (sshtunnel.BaseSSHTunnelForwarderError, OSError, EOFError):
-                return False  # the next attempt, or the deadline, decides
-            return self.forwarder.is_active
+        def back() -> bool:
+            nonlocal retry_at
+            if self.dial is not None and self.dial.is_alive():
+                return False
+            if self.dial is not None and self.forwarder.is_active:
+                return True
+            if time.monotonic() >= retry_at and self.routed():
+                retry_at = time.monotonic() + 2
+                self.dial = threading.Thread(target=self._dial, name="reconnect", daemon=True)
+                self.dial.start()
+            return False
 
         try:
-            wait_until(attempt, timeout=timeout, interval=2, what="the SSH session to come back",
-                       service=f"SSH tunnel of {self.user}")
+            wait_until(back, timeout=timeout, interval=0.2, what="the SSH session to come back",
+                       service=f"SSH tunnel of {self.user}", alive=lambda: not stop.is_set() and self.routed())
         except AgilityError:
-            return False
-        return True
+            if stop.is_set():
+                return "told to stop while reconnecting"
+            if not self.routed():
+                return f"the link of sandbox '{self.sandbox}' to {self.profile.bastion.host} is gone"
+            return f"it did not come back within {timeout:.0f} s"
+        return ""
+
+    def _dial(self) -> None:
+        try:
+            self.forwarder.restart()
+        except Exception:  # noqa: BLE001 - a failed attempt; the next one, or the deadline, decides
+            pass
 
     def stop(self) -> None:
-        if self.forwarder is not None:
+        # A dial still in flight owns the forwarder (stopping its forward servers before they
+        # serve would block for ever); the process is ending and the kernel closes its sockets.
+        if self.forwarder is not None and not (self.dial is not None and self.dial.is_alive()):
             self.forwarder.stop(force=True)
-            self.forwarder = None
+        self.forwarder = None
 
 
 def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None,
           ready_message: bool = True) -> None:
-    """Keep a tunnel open until SIGTERM/SIGINT; publish its forwards for other processes."""
+    """Keep a tunnel open until SIGTERM/SIGINT (within a second, also while reconnecting); publish
+    its forwards for other processes. A lost session is reconnected while the bastion is routed;
+    a sandbox's tunnel whose link is gone closes without dialing."""
     tunnel = Tunnel(profile, user, services)
     forwards = tunnel.start()
     path = state_file(profile, tunnel.user, services)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": os.getpid(), "forwards": forwards}))
+    path.write_text(json.dumps({"pid": os.getpid(), "user": tunnel.user, "services": sorted(services or ()) or None,
+                                "bastion": f"{profile.bastion.host}:{profile.bastion.port}", "forwards": forwards}))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -211,13 +261,18 @@ def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] |
             print(f"  {local:>24}  →  {remote}", flush=True)
     try:
         while not stop.wait(1):
-            if not tunnel.forwarder.is_active:
-                print(f"the SSH session of {tunnel.user} to {profile.bastion.host} ended{tunnel.why_it_ended()}; "
-                      "reconnecting", flush=True)
-                if not tunnel.reconnect():
-                    print("it did not come back within 30 s; closing the tunnel", flush=True)
-                    break
-                print("reconnected: the same forwards are open again", flush=True)
+            if tunnel.forwarder.is_active:
+                continue
+            ended = f"the SSH session of {tunnel.user} to {profile.bastion.host} ended{tunnel.why_it_ended()}"
+            if not tunnel.routed():
+                print(f"{ended}; the link of sandbox '{tunnel.sandbox}' is gone: closing the tunnel", flush=True)
+                break
+            print(f"{ended}; reconnecting", flush=True)
+            why_not = tunnel.reconnect(stop)
+            if why_not:
+                print(f"{why_not}; closing the tunnel", flush=True)
+                break
+            print("reconnected: the same forwards are open again", flush=True)
     finally:
         path.unlink(missing_ok=True)
         tunnel.stop()
@@ -260,9 +315,9 @@ def shared_tunnel(profile: Profile, user: str | None = None, services: tuple[str
     user = user or profile.bastion.user
     services = tuple(sorted(services)) if services else None
     resource = SharedResource(f"tunnel-{tunnel_name(profile, user, services)}")
-    resource.acquire(lambda: is_open(profile, user, services, patience=5),
-                     lambda: start_background(profile, user, services))
     try:
+        resource.acquire(lambda: is_open(profile, user, services, patience=5),
+                         lambda: start_background(profile, user, services))
         yield {remote: local_endpoint(remote) for remote in forwards_for(profile, user, services)}
     finally:
         resource.release(lambda: stop_background(profile, user, services))
@@ -277,6 +332,36 @@ def published_tunnels() -> list[tuple[str, dict]]:
         except (FileNotFoundError, ValueError):
             continue
     return found
+
+
+def open_tunnels(profile: Profile) -> list[dict]:
+    """The running tunnels through this profile's bastion, of any user and services (a presenter's
+    `agility tunnel`, a job's), whose forwards all answer: their published state."""
+    bastion = f"{profile.bastion.host}:{profile.bastion.port}"
+    return [state for _, state in published_tunnels()
+            if state.get("bastion") == bastion and "user" in state and is_alive(state.get("pid"))
+            and all(_answers(local, patience=2) for local in state.get("forwards", {}).values())]
+
+
+def close_tunnels_into(network: ipaddress.IPv4Network) -> list[str]:
+    """Stop every tunnel on this host whose bastion or forwards lie in `network` (a sandbox going
+    down): none may outlive its bastion and redial its address once the sandbox's route is gone."""
+    closed = []
+    for name, state in published_tunnels():
+        bastion = state.get("bastion") or ""
+        hosts = [bastion.rpartition(":")[0], *(split(remote)[0] for remote in state.get("forwards", {}))]
+        if is_alive(state.get("pid")) and any(_in(host, network) for host in hosts):
+            terminate([state["pid"]], grace=5)
+            (TUNNEL_DIR / f"{name}.json").unlink(missing_ok=True)  # gone already unless it had to be killed
+            closed.append(f"{name} (pid {state['pid']})")
+    return closed
+
+
+def _in(host: str, network: ipaddress.IPv4Network) -> bool:
+    try:
+        return ipaddress.ip_address(host) in network
+    except ValueError:
+        return False
 
 
 def holders_of(locals_: list[str]) -> str:

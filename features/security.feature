@@ -9,9 +9,10 @@ Feature: The bastion is the only door, and it only opens with a key
     When someone tries to log in to the bastion as the operator with a password
     Then the bastion refuses, allowing public keys only
 
-  Scenario: Root may not log in on the bastion, even with a valid key
-    When someone tries to log in to the bastion as root with the operator's key
-    Then the bastion refuses the login
+  Scenario: Root may not log in on the bastion, even with its own authorized key
+    Given root has an authorized key of its own on the bastion
+    When someone tries to log in to the bastion as root with that key
+    Then the bastion refuses, and its sshd logs that root logins are refused
 
   Scenario: The host cannot reach a service except through a tunnel
     When the host connects straight to the MySQL server's address inside the cluster
@@ -22,9 +23,11 @@ Feature: The bastion is the only door, and it only opens with a key
     When the dev developer asks the bastion to forward to the Cassandra nodes
     Then the bastion refuses every forward, naming it
 
-  Scenario: Secrets never appear in logs, terminal output or reports
-    When I scan the service logs, tunnel logs and test reports for the cluster's passwords
-    Then no file contains any of them
+  Scenario: Secrets never appear in process lists, logs, Spark's work folders or reports
+    Given the dev area's developer is provisioned
+    When the producer, the Cassandra sink and the Spark Cassandra job run while every process's command line and environment is read
+    And I scan the service logs, Spark's work folders, tunnel logs and test reports for the cluster's passwords
+    Then no process and no file shows any of them
 
   Scenario Outline: An area's account is kept out of another area's <store>
     Given the <own> area's developer is provisioned
@@ -53,6 +56,18 @@ Feature: The bastion is the only door, and it only opens with a key
 
     Examples:
       | service          |
+      | the event stream |
+      | Cassandra        |
+      | MariaDB          |
+
+  Scenario Outline: No answer from <service> is not taken for a refusal
+    Given the dev area's developer is provisioned
+    When the dev area's account logs in to <service> through a forward that leads nowhere
+    Then the check fails, saying that <service> did not answer
+
+    Examples:
+      | service          |
+      | SSH              |
       | the event stream |
       | Cassandra        |
       | MariaDB          |

@@ -88,8 +88,12 @@ class Ledger:
                 raise AgilityError(f"ledger {self.path}: line {number} is not JSON ({error})") from None
         return entries
 
+    def order_entries(self) -> list[dict]:
+        """Every acknowledged order with the partition and offset it got."""
+        return [entry for entry in self.entries() if "order" in entry]
+
     def orders(self) -> list[dict]:
-        return [entry["order"] for entry in self.entries() if "order" in entry]
+        return [entry["order"] for entry in self.order_entries()]
 
     def ids(self) -> list[str]:
         return [order["order_id"] for order in self.orders()]

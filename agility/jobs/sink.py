@@ -9,6 +9,13 @@ Delivery is at least once, made exactly once in the store by idempotent writes:
 4. only when the dead letters are flushed (acks=all) and the sink's write returned, the batch's
    offsets are committed. A crash anywhere before that re-reads the batch on restart.
 
+A store that fails transiently (closes the connection, times out, is restarting: the sink's
+`transient(error)` says which errors are) is retried with bounded backoff (`agility.retry`),
+reconnecting each time (`close()`, then `prepare()`); the batch in hand is written again, which
+the upserts make harmless. A store still failing after `store_retry_seconds` stops the job with
+one line naming the store and its last error (StoreUnavailable), with nothing committed that the
+store does not hold: a rerun resumes there.
+
 A sink that holds records back to write them in bigger units (HDFS files) says so with
 `held()`: the loop then commits a partition only up to the first offset the sink still holds,
 and after each unit the sink writes (`flush_next()`), so at most one written-but-uncommitted
@@ -25,16 +32,19 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol, runtime_checkable
 
 from agility.areas import Area
 from agility.errors import AgilityError
 from agility.jobs import records
+from agility.retry import retrying
 
 POLL_MS = 500
 ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its dead predecessor to leave the group
 SESSION_TIMEOUT_MS = 10_000  # how long a killed consumer keeps its partitions; the broker's minimum is 6 s
 DEAD_LETTER_TIMEOUT_S = 60
+STORE_RETRY_S = 120.0  # how long a store may fail transiently (a restart of it) before the job gives up
 
 
 @dataclass(frozen=True)
@@ -54,14 +64,20 @@ class Record:
 @runtime_checkable
 class Sink(Protocol):
     name: str  # "cassandra", "mysql", "hdfs": names the consumer group and the dead letters
+    store: str  # the store and where it is, for messages: "MySQL at 198.51.100.10:3306"
 
     def prepare(self) -> None:
-        """Create what the sink writes into (keyspace and table, database, directory) if missing."""
+        """Connect, and create what the sink writes into (keyspace and table, database, directory)
+        if missing. Runs again after `close()` to reconnect."""
 
     def write(self, batch: list[Record]) -> None:
         """Store the batch idempotently (upsert by order id); durable when it returns."""
 
-    def close(self) -> None: ...
+    def transient(self, error: BaseException) -> bool:
+        """Is this failure of the store worth a retry (the store went away, not: it refused)?"""
+
+    def close(self) -> None:
+        """Drop the connection (never raises); what the sink holds stays held."""
 
 
 @runtime_checkable
@@ -108,10 +124,11 @@ class ConsumeResult:
 def consume(clients, area: Area, dataset: str, sink: Sink, *, max_batch: int = 500,
             stop_when_caught_up: bool = True, idle_timeout: float = 2.0, deadline: float | None = 600.0,
             assignment_timeout: float = ASSIGNMENT_TIMEOUT_S, log: Callable[[str], None] | None = None,
-            ) -> ConsumeResult:
+            store_retry_seconds: float = STORE_RETRY_S) -> ConsumeResult:
     """Run `sink` on the dataset's topic. With `stop_when_caught_up`, stop once every assigned
     partition has lag 0 and nothing new arrived for `idle_timeout` seconds; always stop at
-    `deadline` seconds (None: never) or on SIGTERM/SIGINT, after storing and committing what was read."""
+    `deadline` seconds (None: never) or on SIGTERM/SIGINT, after storing and committing what was read.
+    A store failing transiently is retried for `store_retry_seconds` (see the module's docstring)."""
     from kafka import TopicPartition
     from kafka.structs import OffsetAndMetadata
 
@@ -126,11 +143,12 @@ def consume(clients, area: Area, dataset: str, sink: Sink, *, max_batch: int = 5
         client_id=f"agility-sink-{sink.name}")
     producer = None
     stop = StopFlag()
+    store = StoreCalls(sink, store_retry_seconds, log, stop)
     try:
         if topic not in consumer.topics():
             raise AgilityError(f"topic {topic} does not exist (as seen by {account.user}); produce into "
                                f"dataset '{dataset}' of area {area.name} first")
-        sink.prepare()
+        store.call(sink.prepare, connects=True)
         producer = clients.kafka_producer(account=account, acks="all", linger_ms=5, max_block_ms=30_000,
                                           client_id=f"agility-sink-{sink.name}-dlq")
         dead_letters = DeadLetters(producer, area.dead_letter_topic(dataset), sink.name)
@@ -185,12 +203,12 @@ def consume(clients, area: Area, dataset: str, sink: Sink, *, max_batch: int = 5
                 dead_letters.flush()  # before the sink: every commit below covers them
                 if good:
                     with timer(result):
-                        sink.write(good)
+                        store.call(partial(sink.write, good))
                 result.read += len(batch)
                 result.written += len(good)
                 result.batches += 1
                 commit()
-            while buffered and flushed(sink, result):
+            while buffered and flushed(store, result):
                 commit()  # one unit, one commit: see the module's docstring
             if not batch and stop_when_caught_up:
                 if lag(consumer, topic) == 0:
@@ -203,7 +221,7 @@ def consume(clients, area: Area, dataset: str, sink: Sink, *, max_batch: int = 5
             if batch and log:
                 log(f"{sink.name}: read {result.read}, wrote {result.written}, "
                     f"dead-lettered {sum(result.dead_lettered.values())}")
-        while buffered and flushed(sink, result, final=True):
+        while buffered and flushed(store, result, final=True):
             commit()
         commit()
         result.final_lag = committed_lag(consumer, topic, group)
@@ -231,9 +249,29 @@ def timer(result: ConsumeResult):
         result.sink_seconds += time.monotonic() - started
 
 
-def flushed(sink: BufferedSink, result: ConsumeResult, final: bool = False) -> bool:
+def flushed(store: StoreCalls, result: ConsumeResult, final: bool = False) -> bool:
     with timer(result):
-        return sink.flush_next(final=final)
+        return store.call(partial(store.sink.flush_next, final=final))
+
+
+class StoreCalls:
+    """The sink's calls into its store, each retried on the sink's transient errors after
+    reconnecting (`close`, `prepare`), for at most `seconds` per call."""
+
+    def __init__(self, sink: Sink, seconds: float, log: Callable[[str], None], stop: StopFlag):
+        self.sink, self.seconds, self.log, self.stop = sink, seconds, log, stop
+
+    def call(self, action: Callable[[], object], connects: bool = False):
+        """`action()`; `connects`: the action is `prepare` itself, so a retry only closes first."""
+        sink = self.sink
+        return retrying(action, store=sink.store, transient=sink.transient, seconds=self.seconds, log=self.log,
+                        recover=sink.close if connects else self.reconnect,
+                        interrupted=lambda: self.stop.signal and f"signal {self.stop.signal}",
+                        note="nothing the store did not take was committed: a rerun resumes there")
+
+    def reconnect(self) -> None:
+        self.sink.close()
+        self.sink.prepare()
 
 
 class DeadLetters:
@@ -318,7 +356,9 @@ def main(description: str, run: Callable[..., ConsumeResult], argv: list[str] | 
     parser.add_argument("--follow", action="store_true", help="keep running when caught up (until --deadline or ^C)")
     parser.add_argument("--idle-timeout", type=float, default=2.0, help="seconds at lag 0 before stopping")
     parser.add_argument("--deadline", type=float, default=600.0, help="stop after this many seconds (0: never)")
-    parser.add_argument("--verbose", action="store_true", help="a progress line per batch on stderr")
+    parser.add_argument("--verbose", action="store_true", help="a progress line per batch (and per store retry) on stderr")
+    parser.add_argument("--store-retry-seconds", type=float, default=STORE_RETRY_S,
+                        help="how long to retry a store that fails transiently (closed connection, timeout, restart) before stopping")
     if options:
         options(parser)
     args = vars(parser.parse_args(argv))

@@ -4,7 +4,9 @@
 
 The table is named after the dataset. An INSERT in CQL is an upsert, so a batch written twice
 (after a restart) leaves the same rows. Writes and reads use QUORUM: with replication
-min(3, nodes) a row counted by reconciliation is on a majority of its replicas.
+min(3, nodes) a row counted by reconciliation is on a majority of its replicas. No host
+available, a timeout or an unavailable replica set is retried with a new session: the driver's
+own reconnection backs off up to minutes, longer than a restarted node takes to come back.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class CassandraSink:
         self.clients, self.keyspace, self.table = clients, area.keyspace, check_dataset(dataset)
         self.session = None
         self.insert = None
+        self.store = f"Cassandra at {', '.join(clients.profile.cassandra['contact_points'])}"
 
     def prepare(self) -> None:
         from cassandra import ConsistencyLevel
@@ -56,6 +59,14 @@ class CassandraSink:
         # raise_on_first_error: one failed INSERT fails the batch, so its offsets are not committed
         execute_concurrent_with_args(self.session, self.insert, [row(record) for record in batch],
                                      concurrency=CONCURRENCY, raise_on_first_error=True)
+
+    def transient(self, error: BaseException) -> bool:
+        from cassandra import OperationTimedOut, Timeout, Unavailable
+        from cassandra.cluster import NoHostAvailable
+        from cassandra.connection import ConnectionException
+
+        # Timeout: a read or write timeout reported by the coordinator; OperationTimedOut: by the driver
+        return isinstance(error, NoHostAvailable | OperationTimedOut | Timeout | Unavailable | ConnectionException)
 
     def close(self) -> None:
         if self.session is not None:

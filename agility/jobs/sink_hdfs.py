@@ -20,7 +20,8 @@ copy of its records.
 The job writes as the area's HDFS account (`area.hdfs_account`, the owner of the area's
 directory; simple authentication: the name is claimed, not proven). A file HDFS refuses part way,
 e.g. at the area's space quota, is removed before the job stops with HDFS's message: nothing
-half written stays, and its offsets were never committed.
+half written stays, and its offsets were never committed. HttpFS going away (a closed
+connection, a restart) is retried: the same file is written again, over whatever was left of it.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from agility import hdfs_write
 from agility.areas import Area
-from agility.hdfs_write import write_whole
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
@@ -62,6 +63,7 @@ class HdfsSink:
         self.open: dict[int, Unit] = {}  # partition → the unit still filling
         self.ready: deque[Unit] = deque()  # cut units waiting to be written, oldest first
         self.files_written = 0
+        self.store = f"HDFS through HttpFS at {clients.profile.hdfs['webhdfs']}"
 
     def prepare(self) -> None:
         self.client = self.clients.hdfs_client(user=self.user)
@@ -100,15 +102,19 @@ class HdfsSink:
             if not due:
                 return False
             self._cut(min(due, key=lambda unit: unit.opened))
-        unit = self.ready.popleft()
-        write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n", encoding="utf-8")
+        unit = self.ready[0]  # taken off only once written: a failed write is retried with the same unit
+        hdfs_write.write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n", encoding="utf-8")
+        self.ready.popleft()
         self.files_written += 1
         return True
 
+    def transient(self, error: BaseException) -> bool:
+        return hdfs_write.transient(error)
+
     def close(self) -> None:
-        # what is still held was never committed: the next run reads it again
-        self.open.clear()
-        self.ready.clear()
+        # Only the connection: what is held stays held, for a reconnect; after the job it is
+        # dropped with this object, never committed, and the next run reads it again.
+        self.client = None
 
 
 def run(clients, area: Area, dataset: str, batch_records: int = 500, batch_seconds: float = 10.0,

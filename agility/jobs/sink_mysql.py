@@ -4,12 +4,14 @@
 
 The table is named after the dataset. Each batch is one transaction of
 `INSERT ... ON DUPLICATE KEY UPDATE` (an upsert on the primary key), so a batch written twice
-after a restart leaves the same rows, and a failed batch leaves none of its rows.
+after a restart leaves the same rows, and a failed batch leaves none of its rows. A server that
+is gone (refused or lost connection, shutting down) is retried with a new connection.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from decimal import Decimal
 
 from agility.areas import Area, check_dataset
@@ -25,6 +27,9 @@ COLUMNS = {
     "event_time": "DATETIME(3) NOT NULL", "amount": "DECIMAL(18,2) NOT NULL",
     "kafka_partition": "INT NOT NULL", "kafka_offset": "BIGINT NOT NULL",
 }
+# The client's and server's codes for "the server is not there (any more)": can't connect (2003),
+# gone away (2006), lost connection (2013, 2055), shutdown in progress (1053), connection killed (1927).
+SERVER_GONE = {2003, 2006, 2013, 2055, 1053, 1927}
 
 
 def quoted(identifier: str) -> str:
@@ -39,6 +44,7 @@ class MySqlSink:
         self.clients, self.database, self.table = clients, area.database, check_dataset(dataset)
         self.connection = None
         self.upsert = ""
+        self.store = f"MySQL at {clients.profile.mysql['address']}"
 
     def prepare(self) -> None:
         self.connection = self.clients.mysql_connection()
@@ -56,22 +62,29 @@ class MySqlSink:
                        f"ON DUPLICATE KEY UPDATE {updates}")
 
     def write(self, batch: list[Record]) -> None:
+        import pymysql
+
         connection = self.connection
-        connection.autocommit(False)
         try:
-            connection.begin()
+            connection.begin()  # an explicit transaction, whatever the autocommit mode
             with connection.cursor() as cursor:
                 cursor.executemany(self.upsert, [row(record) for record in batch])
             connection.commit()
         except BaseException:
-            connection.rollback()
+            # a lost connection cannot roll back (the server did when it dropped it): keep the first error
+            with suppress(pymysql.MySQLError):
+                connection.rollback()
             raise
-        finally:
-            connection.autocommit(True)
+
+    def transient(self, error: BaseException) -> bool:
+        import pymysql
+
+        return isinstance(error, pymysql.OperationalError) and bool(error.args) and error.args[0] in SERVER_GONE
 
     def close(self) -> None:
         if self.connection is not None:
-            self.connection.close()
+            with suppress(Exception):  # noqa: BLE001 - a broken connection is closed all the same
+                self.connection.close()
             self.connection = None
 
 

@@ -78,20 +78,27 @@ def session(master: str, app: str, extra: dict[str, str], jars_dir: Path, resour
     return spark
 
 
-def connector_settings(args, account: dict) -> dict[str, str]:
-    """The connector's settings: it runs in the driver and in every executor, so they go into the
-    application's configuration (Spark redacts keys named *password* wherever it shows them)."""
+def connector_settings(args) -> dict[str, str]:
+    """The connector's settings, in the application's configuration. Never the account: pyspark
+    starts the driver JVM with every configuration entry on spark-submit's command line, which any
+    user of the node can read (`ps`); the account goes with the read (credentials_options)."""
     return {
         "spark.cassandra.connection.host": args.hosts,
         "spark.cassandra.connection.port": str(args.port),
-        "spark.cassandra.auth.username": account["user"],
-        "spark.cassandra.auth.password": account["password"],
         "spark.cassandra.input.consistency.level": "QUORUM",  # as the sink writes
     }
 
 
-def cassandra_frame(spark, args):
-    return spark.read.format(CASSANDRA_FORMAT).options(keyspace=args.keyspace, table=args.table).load()
+def credentials_options(account: dict) -> dict[str, str]:
+    """The account as options of the read itself: they travel through py4j's socket into the
+    driver and inside the serialized tasks to the executors, never through a command line or an
+    environment. The connector takes a read's options before the session's configuration."""
+    return {"spark.cassandra.auth.username": account["user"], "spark.cassandra.auth.password": account["password"]}
+
+
+def cassandra_frame(spark, args, account: dict):
+    return (spark.read.format(CASSANDRA_FORMAT).options(keyspace=args.keyspace, table=args.table)
+            .options(**credentials_options(account)).load())
 
 
 def jdbc_frame(spark, args, account: dict):
@@ -197,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         resources = session_settings(args.area, args.cores, args.memory, args.profile)  # refused above the cap
         cassandra = args.source == "cassandra"
         spark = session(args.master, f"agility-{args.source}-{'scan' if args.scan else 'summary'}",
-                        connector_settings(args, account) if cassandra else {}, Path(args.jars_dir), resources)
-        frame = cassandra_frame(spark, args) if cassandra else jdbc_frame(spark, args, account)
+                        connector_settings(args) if cassandra else {}, Path(args.jars_dir), resources)
+        frame = cassandra_frame(spark, args, account) if cassandra else jdbc_frame(spark, args, account)
         result = scan(frame) if args.scan else summarize(frame)
         result.update(source=args.source, table=args.table, application_id=spark.sparkContext.applicationId,
                       seconds=round(time.monotonic() - started, 2))

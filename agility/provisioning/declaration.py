@@ -18,14 +18,14 @@ SERVICES = ("kafka", "cassandra", "mysql", "hdfs", "spark")
 # developers' groups → the service each lets its members reach through the bastion
 DEVELOPER_GROUPS = {"kafka-developers": "kafka", "cassandra-developers": "cassandra", "mysql-developers": "mysql",
                     "hdfs-developers": "hdfs"}
-USER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+USER_NAME = areas.ACCOUNT  # matched whole (fullmatch): a name reaches paths, commands, CQL and SQL
 QUOTA_KEYS = {
     "kafka": {"producer_byte_rate": int, "consumer_byte_rate": int},
     "hdfs": {"namespace": int, "space": "size"},
     "mysql": {"max_user_connections": int, "max_queries_per_hour": int},
     "spark": {"cores": int, "memory": "size"},
 }
-SIZE = re.compile(r"^(\d+)([kmgt]?)$")
+SIZE = re.compile(r"(\d+)([kmgt]?)")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Declaration:
 
 
 def size_in_bytes(text: str | int) -> int:
-    match = SIZE.match(str(text).lower())
+    match = SIZE.fullmatch(str(text).lower())
     if not match:
         raise ValueError(f"{text!r} is not a size (e.g. 512m, 2g)")
     return int(match[1]) * 1024 ** " kmgt".index(match[2] or " ")
@@ -98,8 +98,8 @@ def parse(data: dict, area_names: set[str], source: str = "provisioning") -> Dec
         if not isinstance(spec, dict) or not {"name", "uid", "area"} <= set(spec):
             fail(f"{where}: needs name, uid and area")
         name, uid = str(spec["name"]), spec["uid"]
-        if not USER_NAME.match(name):
-            fail(f"{where}: '{name}' is not a valid user name")
+        if not USER_NAME.fullmatch(name):
+            fail(f"{where}: {name!r} is not a valid user name: use {areas.RULES[USER_NAME]}")
         if not isinstance(uid, int) or not 1000 <= uid < 60000:
             fail(f"{where}: uid must be a number from 1000 to 59999")
         if name in names or uid in uids:

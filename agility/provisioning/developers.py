@@ -11,10 +11,11 @@ from pathlib import Path
 
 import yaml
 
+from agility.areas import check_name
 from agility.errors import ConfigError
 from agility.paths import STATE_DIR
 from agility.profiles import Account, Profile, Secret, SshUser
-from agility.provisioning.declaration import DEVELOPER_GROUPS
+from agility.provisioning.declaration import DEVELOPER_GROUPS, USER_NAME
 
 FIRST_UID = 4001  # developers' uids; declared users keep below
 
@@ -42,12 +43,14 @@ class Registry:
                                 public_key=spec["public_key"]) for name, spec in data.items()}
 
     def get(self, name: str) -> Developer:
+        check_developer(name)
         known = self.all()
         if name not in known:
             raise ConfigError(f"no developer '{name}' was provisioned; developers: {', '.join(known) or 'none'}")
         return known[name]
 
     def add(self, name: str, area: str, groups: tuple[str, ...], public_key: str | None, taken_uids: set[int]) -> Developer:
+        check_developer(name)
         known = self.all()
         if name in known:
             return known[name]
@@ -58,6 +61,7 @@ class Registry:
         return developer
 
     def remove(self, name: str) -> None:
+        check_developer(name)
         known = self.all()
         known.pop(name, None)
         self._write(known)
@@ -69,6 +73,7 @@ class Registry:
 
     def account(self, name: str) -> Account:
         """The developer's own account in every service (same user name, one generated password)."""
+        check_developer(name)
         self._password(name)
         return Account(name, Secret(file=str(self.secrets_file), key=name))
 
@@ -109,6 +114,12 @@ class Registry:
         data = {name: {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(d).items() if k != "name"}
                 for name, d in developers.items()}
         self.file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def check_developer(name: str) -> str:
+    """A developer's name becomes a Linux user, a key file's name and a CQL/SQL account: it must be
+    a user name as a whole (no `/`, no `..`, no trailing newline)."""
+    return check_name(name, USER_NAME, "developer name")
 
 
 def registry(profile: Profile) -> Registry:

@@ -1,18 +1,23 @@
 """Is an area's account kept out of another area's data? Each check first proves the account works
-on its own area (so a denial is about the other area, not a broken login), then tries the other."""
+on its own area (so a denial is about the other area, not a broken login), then tries the other.
+Only the store's own refusal counts as a denial: Kafka's TopicAuthorizationFailedError, Cassandra's
+Unauthorized, MariaDB's access-denied errors, HDFS's AccessControlException. Any other failure (a
+timeout, a lost connection) is raised: it proves nothing either way."""
 
 from __future__ import annotations
 
 from agility.areas import Area
 from agility.clients import Clients
 from agility.errors import AgilityError
+from agility.provisioning.access import MARIADB_DENIED
 from agility.roundtrip import create_topic
 
 CHECK = "isolation_check"
+ACCESS_DENIED = "AccessControlException"  # HDFS's refusal, as WebHDFS names the RemoteException
 
 
 def topics(clients: Clients, own: Area, other: Area) -> str | None:
-    from kafka.errors import KafkaError
+    from kafka.errors import TopicAuthorizationFailedError
 
     own_account = clients.kafka_account(own.name)
     for area in (own, other):
@@ -22,8 +27,8 @@ def topics(clients: Clients, own: Area, other: Area) -> str | None:
         producer.send(own.topic(CHECK), b"own area").get(timeout=15)
         try:
             producer.send(other.topic(CHECK), b"other area").get(timeout=15)
-        except KafkaError as error:
-            return f"{type(error).__name__}"
+        except TopicAuthorizationFailedError as error:
+            return f"{type(error).__name__}: {other.topic(CHECK)}"
     finally:
         producer.close()
     return None
@@ -66,8 +71,10 @@ def database(clients: Clients, own: Area, other: Area) -> str | None:
             cursor.execute(f"SELECT id FROM `{own.database}`.`{CHECK}` LIMIT 1")
             try:
                 cursor.execute(f"SELECT id FROM `{other.database}`.`{CHECK}` LIMIT 1")
-            except pymysql.err.OperationalError as error:
-                return str(error.args[1])
+            except pymysql.err.MySQLError as error:
+                if error.args[0] not in MARIADB_DENIED:
+                    raise
+                return f"({error.args[0]}) {error.args[1]}"
     finally:
         connection.close()
     return None
@@ -97,10 +104,14 @@ def hdfs_directory(clients: Clients, own: Area, other: Area) -> str | None:
         client.list(other.hdfs_root)
         return None
     except HdfsError as error:
+        if error.exception != ACCESS_DENIED:
+            raise
         listing = one_line(error)
     try:
         write_whole(client, theirs, b"other area")
     except WriteRefused as refused:
+        if getattr(refused.cause, "exception", None) != ACCESS_DENIED:
+            raise
         writing = refused.reason
     else:
         writing = None

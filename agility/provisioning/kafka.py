@@ -3,6 +3,7 @@ the area's topics and consumer groups (by prefix). Planned from what the brokers
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from kafka.admin import (
@@ -121,14 +122,46 @@ def _delete_acls(clients: Clients, user: str) -> None:
             raise AgilityError(f"kafka: could not delete the ACLs of {user}: {error}")
 
 
-def can_log_in(clients: Clients, account: Account) -> bool:
+class _BrokerRefusals(logging.Handler):
+    """kafka-python 3 retries a bootstrap the broker refused until its deadline, then raises only
+    a timeout: the broker's SaslAuthenticationFailedError reaches only the arguments of its
+    "Bootstrap connection ... failed" log records. Collected here, as the exceptions themselves."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.refusals: list[Exception] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from kafka.errors import SaslAuthenticationFailedError
+
+        args = record.args if isinstance(record.args, tuple) else ()
+        self.refusals += [arg for arg in args if isinstance(arg, SaslAuthenticationFailedError)]
+
+
+def login_refusal(clients: Clients, account: Account) -> str | None:
+    """The brokers' answer to a SCRAM login of `account`: None when let in, else their refusal
+    (SaslAuthenticationFailedError, in the brokers' words). No answer at all (a timeout, a lost
+    tunnel) is no refusal: AgilityError."""
+    bootstrap_log = logging.getLogger("kafka.net.manager")
+    seen, level = _BrokerRefusals(), bootstrap_log.level
+    bootstrap_log.addHandler(seen)
+    bootstrap_log.setLevel(logging.WARNING)
     try:
-        # a refused SCRAM login shows in kafka-python only as a bootstrap timeout: keep it short
-        probe = clients.kafka_admin(account, bootstrap_timeout_ms=6000)
-    except KafkaError:
-        return False
+        probe = clients.kafka_admin(account, bootstrap_timeout_ms=8000)
+    except KafkaError as error:
+        if seen.refusals:
+            return f"{type(seen.refusals[-1]).__name__}: {str(seen.refusals[-1]).split(': ')[-1]}"
+        raise AgilityError(f"kafka: no answer to the SCRAM login of {account.user} ({type(error).__name__}: {error}), "
+                           "so neither let in nor refused") from None
+    finally:
+        bootstrap_log.removeHandler(seen)
+        bootstrap_log.setLevel(level)
     probe.close()
-    return True
+    return None
+
+
+def can_log_in(clients: Clients, account: Account) -> bool:
+    return login_refusal(clients, account) is None
 
 
 def ensure_area_account(clients: Clients, area: Area) -> list[str]:

@@ -3,46 +3,32 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+
+from testinfra.backend.paramiko import ParamikoBackend
+from testinfra.host import Host
 
 from agility.profiles import Profile
 from agility.provisioning.linux import LinuxUser
+from agility.remote import ClusterShell
 
 
-def ssh_config(profile: Profile, folder: Path) -> Path:
-    """An OpenSSH client config naming every node, each reached through the bastion (a
-    ProxyCommand, which both OpenSSH and paramiko follow)."""
-    key = os.path.expanduser(profile.bastion.key)
-    lines = [
-        "Host bastion-gateway",
-        f"    HostName {profile.bastion.host}",
-        f"    Port {profile.bastion.port}",
-        f"    User {profile.bastion.user}",
-        f"    IdentityFile {key}",
-        "    IdentitiesOnly yes",
-        "    StrictHostKeyChecking no",
-        "    UserKnownHostsFile /dev/null",
-        "    LogLevel ERROR",
-    ]
-    for node, address in profile.nodes.items():
-        lines += [
-            f"Host {node}",
-            f"    HostName {address}",
-            f"    User {profile.bastion.user}",
-            f"    IdentityFile {key}",
-            "    IdentitiesOnly yes",
-            f"    ProxyCommand ssh -F {folder / 'ssh_config'} -W %h:%p bastion-gateway",
-            "    StrictHostKeyChecking no",
-            "    UserKnownHostsFile /dev/null",
-            "    LogLevel ERROR",
-        ]
-    path = folder / "ssh_config"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+class _ThroughBastion(ParamikoBackend):
+    """testinfra's paramiko backend on a ClusterShell's session to the node: the hop through the
+    bastion and the host-key check against the profile's known_hosts stay in agility.remote
+    (testinfra's own client accepts any host key and reads no known_hosts)."""
+
+    def __init__(self, shell: ClusterShell, node: str):
+        super().__init__(f"paramiko://{shell.user}@{node}")
+        self._shell, self._node = shell, node
+
+    @property
+    def client(self):
+        return self._shell.node(self._node)
+
+    @client.deleter
+    def client(self):  # testinfra's reconnect after a dropped session: the next use opens a new one
+        self._shell.forget(self._node)
 
 
 @dataclass
@@ -59,15 +45,13 @@ def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None
 
 def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | None = None) -> list[UserCheck]:
     """Each user on each node (one testinfra connection per node), node by node."""
-    import testinfra
-
     results = []
-    with tempfile.TemporaryDirectory(prefix="agility-testinfra-") as folder:
-        config = ssh_config(profile, Path(folder))
+    with ClusterShell(profile) as shell:
         for node in nodes or list(profile.nodes):
-            host = testinfra.get_host(f"paramiko://{node}", ssh_config=str(config))
+            backend = _ThroughBastion(shell, node)
+            host = Host(backend)
+            backend.set_host(host)
             results += [_check_on(host, node, user) for user in users]
-            _close(host.backend.client)
     for user in users:
         mine = [check for check in results if check.user == user.name]
         uids = {check.uid for check in mine if check.uid is not None}
@@ -99,20 +83,3 @@ def _check_on(host, node: str, user: LinuxUser) -> UserCheck:
         elif keys.user != user.name or keys.mode & 0o077:
             problems.append(f"authorized_keys owned by {keys.user} with mode {keys.mode:o}")
     return UserCheck(node, problems, account.uid, user.name)
-
-
-def _close(client) -> None:
-    """Close a testinfra host's SSH client and its proxy command. paramiko closes a ProxyCommand
-    twice (the packetizer, then the transport thread) and the second SIGTERM may find the process
-    already reaped: that is the proxy being gone, as wanted, not an error to print."""
-    transport = client.get_transport()
-    proxy = getattr(transport, "sock", None)
-    if proxy is not None and hasattr(proxy, "process"):
-        terminate = proxy.close
-
-        def close_once() -> None:
-            with contextlib.suppress(ProcessLookupError):
-                terminate()
-
-        proxy.close = close_once
-    client.close()

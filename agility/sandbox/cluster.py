@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,7 @@ from agility.sandbox import operator, secrets_store, topology
 from agility.sandbox.network import SandboxNetwork
 from agility.sandbox.processes import is_alive, read_pid, terminate
 from agility.sandbox.service import SandboxContext, Service
+from agility.shared import SharedResource
 
 SERVICE_CLASSES = {
     "sshd": "agility.sandbox.services.sshd:Sshd",
@@ -66,6 +68,20 @@ def check_supported() -> None:
             "the embedded sandbox cannot run here: " + "; ".join(problems)
             + ". Point agility at a remote cluster instead: `--profile NAME` (see profiles/example-remote.yaml)."
         )
+
+
+@contextmanager
+def shared_sandbox(topology_name: str | None, progress: Progress, keep: bool = False, cluster: str = DEFAULT_CLUSTER):
+    """A sandbox several processes use at once (pytest-xdist workers): the first brings it up, the
+    last one leaving takes it down if one of them brought it up (unless `keep`) — also when
+    bringing it up failed half-way."""
+    resource = SharedResource(f"sandbox-{cluster}")
+    try:
+        resource.acquire(lambda: Sandbox(topology_name, cluster).is_up(),
+                         lambda: Sandbox(topology_name, cluster).up(progress))
+        yield
+    finally:
+        resource.release(lambda: Sandbox(topology_name, cluster).down(progress), keep=keep)
 
 
 class Sandbox:
@@ -117,18 +133,45 @@ class Sandbox:
         self.check_artifacts()
         started = time.monotonic()
         self._reset_if_topology_changed(progress)
-        progress(f"sandbox '{self.cluster}' ({self.topology.name}): creating {len(self.nodes)} nodes on {self.topology.network}")
-        self.network.create()
-        self.network.start_holders()
-        self._add_operator()
-        self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
-        self.context.settings["permit_open"] = self.permitted_forwards()
-        timings = self._start_services(progress)
-        self.write_profile()
-        self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "started": time.time()}))
+        network_was_there = any(self.network.leftovers().values())
+        running_before = set(self._service_pids())
+        try:
+            progress(f"sandbox '{self.cluster}' ({self.topology.name}): creating {len(self.nodes)} nodes on {self.topology.network}")
+            self.network.create()
+            self.network.start_holders()
+            self._add_operator()
+            self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
+            self.context.settings["permit_open"] = self.permitted_forwards()
+            timings = self._start_services(progress)
+            self.write_profile()
+            self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "started": time.time()}))
+        except BaseException:  # also ^C: what this call started must not outlive it
+            try:
+                self._undo_up(progress, network_was_there, running_before)
+            except Exception as error:  # noqa: BLE001 - the failure of `up` is the error to report
+                progress(f"cleaning up after the failed start failed too: {error} (run `agility sandbox down`)")
+            raise
         timings["total"] = time.monotonic() - started
         progress(f"sandbox up in {timings['total']:.1f} s; profile: {self.profile_path}")
         return timings
+
+    def _service_pids(self) -> list[int]:
+        return [pid for service in self.services.values() for node in service.nodes if (pid := service.pid(node))]
+
+    def _undo_up(self, progress: Progress, network_was_there: bool, running_before: set[int]) -> None:
+        """After a failed `up`: stop the service processes it started and, if it made the network,
+        the network (holders, namespaces, link, route); what ran before it is left running."""
+        started = {service.pid_path(node): pid for service in self.services.values() for node in service.nodes
+                   if (pid := service.pid(node)) and pid not in running_before}
+        terminate(list(started.values()), grace=20)
+        for pid_file in started:
+            pid_file.unlink(missing_ok=True)
+        if not network_was_there:
+            self.network.destroy()
+        left = {kind: found for kind, found in self.network.leftovers().items() if found}
+        progress(f"sandbox '{self.cluster}' did not come up: stopped the {len(started)} service processes it started"
+                 + ("" if network_was_there else " and removed its namespaces, link and route")
+                 + (f"; still there from before: {left}" if left else ""))
 
     def check_artifacts(self) -> None:
         for service in self.services:
@@ -207,14 +250,17 @@ class Sandbox:
                 progress(f"  ✓ {name:<13} ready on {where} in {timings[name]:.1f} s")
             except Exception as error:  # noqa: BLE001 - reported below, with every other failure
                 failures[name] = error
-                progress(f"  ✗ {name:<13} failed")
+                progress(f"  ✗ {name:<13} failed on {', '.join(node.name for node in service.nodes)}")
             finally:
                 ready[name].set()
 
         with ThreadPoolExecutor(max_workers=len(self.services)) as pool:
             list(pool.map(bring_up, self.services))
         if failures:
-            details = "\n\n".join(f"{error}" for error in failures.values())
+            details = "\n\n".join(
+                f"{name} on {', '.join(node.name for node in self.services[name].nodes)} "
+                f"(log: {', '.join(str(self.services[name].log_path(node)) for node in self.services[name].nodes)}):\n"
+                f"{error}" for name, error in failures.items())
             raise AgilityError(f"the sandbox did not come up: {', '.join(failures)} failed\n\n{details}")
         return timings
 
@@ -239,7 +285,7 @@ class Sandbox:
             "name": "sandbox",
             "description": f"the embedded sandbox, topology {self.topology.name}, written by `agility sandbox up`",
             "bastion": {"host": self.topology.bastion_uplink_address, "port": 22, "user": operator.OPERATOR,
-                        "key": str(self.state_dir / "keys" / "operator")},
+                        "key": str(self.state_dir / "keys" / "operator"), "known_hosts": str(self.write_known_hosts())},
             "edge": self.topology.edge,
             "nodes": {name: node.address for name, node in self.nodes.items()},
             "kafka": {"bootstrap": svc["kafka"].endpoints()["external"],
@@ -261,6 +307,20 @@ class Sandbox:
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
+    def write_known_hosts(self) -> Path:
+        """Each node's sshd host key under every address clients reach it by (the bastion's also
+        under its uplink address; the others through the bastion by their own), so that no client
+        of the sandbox accepts a host key unchecked."""
+        sshd = self.services["sshd"]
+        lines = []
+        for node in sshd.nodes:
+            key = " ".join((sshd.home(node) / "ssh_host_ed25519_key.pub").read_text().split()[:2])  # no comment
+            addresses = [node.address, *([self.topology.bastion_uplink_address] if sshd.is_bastion(node) else [])]
+            lines += [f"{address} {key}\n" for address in addresses]
+        path = self.state_dir / "known_hosts"
+        path.write_text("".join(lines))
+        return path
+
     def ssh_users(self) -> dict:
         """A generated key for each Linux user of the provisioning declaration that brings none."""
         from agility.provisioning import declaration
@@ -272,9 +332,17 @@ class Sandbox:
 
     # --- down -------------------------------------------------------------------------------
     def down(self, progress: Progress = print) -> None:
-        """Stop every service, then remove every namespace, link and mount of this cluster."""
+        """Close the tunnels into it, stop every service, then remove every namespace, link and
+        mount of this cluster."""
         check_supported()
-        pids = [pid for service in self.services.values() for node in service.nodes if (pid := service.pid(node))]
+        from agility.tunnel import close_tunnels_into
+
+        # tunnels first: one whose bastion went away would redial it, out of the default route
+        # once the range's route is removed below
+        closed = close_tunnels_into(self.topology.network)
+        if closed:
+            progress(f"closed {len(closed)} tunnel(s) into it: {', '.join(closed)}")
+        pids = self._service_pids()
         if pids:
             progress(f"stopping {len(pids)} service processes")
         terminate(pids, grace=20)

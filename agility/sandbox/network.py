@@ -36,13 +36,26 @@ def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return done
 
 
+def uplink_device(cluster: str) -> str:
+    """The host's end of the point-to-point link to a cluster's bastion (interface names: 15 characters)."""
+    return f"ag-{cluster}"[:15]
+
+
+def routed_through_uplink(cluster: str, address: str) -> bool:
+    """Does this host send packets for `address` into the cluster's own link? Once `sandbox down`
+    removed the link and the range's `unreachable` route, the default route would take them off
+    this machine instead, so nothing may dial a sandbox address unless this holds."""
+    words = ip("route", "get", address, check=False).stdout.split()
+    return "dev" in words and words[words.index("dev") + 1:][:1] == [uplink_device(cluster)]
+
+
 class SandboxNetwork:
     def __init__(self, cluster: str, topology: Topology, state_dir: Path):
         self.cluster = cluster
         self.topology = topology
         self.state_dir = state_dir
         self.switch = f"agility-{cluster}-sw"
-        self.uplink_device = f"ag-{cluster}"[:15]
+        self.uplink_device = uplink_device(cluster)
 
     def netns(self, node_name: str) -> str:
         return f"agility-{self.cluster}-{node_name}"
@@ -167,7 +180,8 @@ class SandboxNetwork:
         return {
             "namespaces": self.existing_namespaces(),
             "links": [self.uplink_device] if ip("link", "show", self.uplink_device, check=False).returncode == 0 else [],
-            "routes": ip("route", "show", str(self.topology.network), check=False).stdout.split("\n")[:-1],
+            # ours: the fence (the link's own route goes with the link); not any other route to the range
+            "routes": ip("route", "show", "type", "unreachable", str(self.topology.network), check=False).stdout.split("\n")[:-1],
             "mounts": [line for line in Path("/proc/mounts").read_text().splitlines() if f"agility-{self.cluster}-" in line],
         }
 

@@ -1,5 +1,6 @@
 """OpenSSH on every node. On the bastion it is the cluster's only door: keys only, no root,
-and forwarding only to the addresses the cluster permits; elsewhere no forwarding at all."""
+and forwarding only to the addresses the cluster permits; elsewhere no forwarding at all.
+Root has a key on the bastion all the same: PermitRootLogin is then what is seen to refuse it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from agility.sandbox.node import Node
-from agility.sandbox.operator import DEVELOPER_GROUPS, OPERATORS_GROUP
+from agility.sandbox.operator import DEVELOPER_GROUPS, OPERATORS_GROUP, root_key_on
 from agility.sandbox.service import Service
 
 SSHD = "/usr/sbin/sshd"
@@ -31,6 +32,8 @@ class Sshd(Service):
         if not host_key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
         (conf / "sshd_config").write_text(self.config(node))
+        if self.is_bastion(node):
+            root_key_on(node, self.context.state_dir)
 
     def config(self, node: Node) -> str:
         listen = [node.address]

@@ -1,0 +1,48 @@
+"""A presenter keeps `agility tunnel` open in a terminal and runs the jobs from a shell or the IDE:
+each job uses the forwards already open and opens only what they lack (the pipeline behind the
+demo, in the dev area, on the running sandbox)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from agility import areas, connect, tunnel
+from agility.jobs import pipeline
+from agility.jobs.ledger import Ledger
+from agility.sandbox.processes import is_alive
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture
+def presenter_tunnel(request, platform):
+    """`agility tunnel [--services ...]` as the presenter runs it in a terminal: the operator's."""
+    services = request.param
+    pid = tunnel.start_background(platform, platform.bastion.user, services)
+    yield pid
+    tunnel.stop_background(platform, platform.bastion.user, services)
+
+
+def job(platform, module: str, *args: str) -> subprocess.CompletedProcess:
+    """A job run from a shell: its own process, which finds the presenter's tunnel by itself."""
+    return subprocess.run([sys.executable, "-m", module, *args, "--profile", platform.source], capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.parametrize("presenter_tunnel", [None, ("kafka",)], indirect=True,
+                         ids=["every service", "only the brokers"])
+def test_a_sink_job_uses_the_tunnel_already_open(platform, presenter_tunnel, fresh_dataset):
+    dataset, area = fresh_dataset(), areas.get("dev", platform.extra.get("areas"))
+    for step in (job(platform, "agility.cli", "provision", "area", "dev"),
+                 job(platform, "agility.jobs.producer", "--area", "dev", "--dataset", dataset, "--count", "300")):
+        assert step.returncode == 0, step.stdout + step.stderr
+    sink = job(platform, "agility.jobs.sink_mysql", "--area", "dev", "--dataset", dataset)
+    assert sink.returncode == 0, sink.stdout + sink.stderr
+    assert "read 300 from" in sink.stdout, sink.stdout
+    with connect.operator_clients(platform) as clients:
+        stored = pipeline.check_sink("mysql", clients, area, dataset, Ledger.for_dataset(platform.name, area, dataset))
+    assert stored.ok, stored.summary()
+    assert is_alive(presenter_tunnel), "the job closed the presenter's tunnel"
