@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 
-from agility.errors import AgilityError
+from agility.errors import AgilityError, exit_status
 
 
 def _print(line: str) -> None:
@@ -280,19 +279,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except AgilityError as error:
-        print(f"agility: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:  # a service's driver failing in a way we did not foresee: one line, no stack
-        if os.environ.get("AGILITY_DEBUG"):
-            raise
-        first = str(error).splitlines()[0][:400] if str(error) else ""
-        print(f"agility: {type(error).__name__}: {first} (AGILITY_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return exit_status(lambda: args.run(args))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from agility.errors import AgilityError
 from agility.profiles import Account, Profile
+from agility.retry import retrying
 from agility.tunnel import local_address, split
+
+CONNECT_RETRY_S = 20  # how long a store that does not answer a new connection is tried again
 
 
 @dataclass
@@ -78,7 +81,9 @@ class Clients:
             address_translator=ThroughTunnel(), load_balancing_policy=RoundRobinPolicy(),
             protocol_version=5, connect_timeout=15, control_connection_timeout=15,
         )
-        return cluster.connect(keyspace)
+        # a connection that times out through a busy tunnel is tried again; a refusal is not
+        return retrying(lambda: cluster.connect(keyspace), store=f"Cassandra at {hosts[0][0]}:{hosts[0][1]}",
+                        transient=cassandra_unreachable, seconds=CONNECT_RETRY_S)
 
     # --- MySQL ------------------------------------------------------------------------------
     def mysql_connection(self, account: Account | None = None, database: str | None = None):
@@ -102,3 +107,15 @@ class Clients:
     def spark_master_state(self) -> dict:
         with urllib.request.urlopen(f"http://{self.local(self.profile.spark['ui'])}/json/", timeout=10) as answer:
             return json.load(answer)
+
+
+def cassandra_unreachable(error: BaseException) -> bool:
+    """Cassandra did not answer (a timeout, a lost or refused connection), as opposed to answering
+    with a refusal (wrong credentials): only the first is worth another try."""
+    from cassandra import AuthenticationFailed, OperationTimedOut, Timeout, Unavailable
+    from cassandra.cluster import NoHostAvailable
+    from cassandra.connection import ConnectionException
+
+    if isinstance(error, NoHostAvailable):
+        return bool(error.errors) and not any(isinstance(reason, AuthenticationFailed) for reason in error.errors.values())
+    return isinstance(error, OperationTimedOut | Timeout | Unavailable | ConnectionException)

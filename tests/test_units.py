@@ -3,7 +3,7 @@
 import pytest
 
 from agility import profiles, tunnel
-from agility.errors import ConfigError
+from agility.errors import AgilityError, ConfigError, exit_status
 from agility.sandbox import topology
 from agility.sandbox.service import program_of
 
@@ -106,3 +106,24 @@ def test_the_secret_scan_finds_a_leaked_password(tmp_path):
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "leaky.log").write_text("connecting with password=Xq8-secret-value\n")
     assert files_containing(["Xq8-secret-value"], [tmp_path]) == [str(tmp_path / "logs" / "leaky.log")]
+
+
+@pytest.mark.unit
+def test_an_unforeseen_error_in_a_command_is_one_line_and_exit_1(capsys, monkeypatch):
+    monkeypatch.delenv("AGILITY_DEBUG", raising=False)
+
+    def driver_fails() -> int:
+        raise ConnectionResetError("the store closed the connection\nsecond line of a driver's message")
+
+    assert exit_status(driver_fails) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "agility: ConnectionResetError: the store closed the connection (AGILITY_DEBUG=1 shows the traceback)"]
+
+
+@pytest.mark.unit
+def test_an_expected_error_in_a_command_prints_its_message_and_exits_2(capsys):
+    def refused() -> int:
+        raise AgilityError("mysql: the store refused")
+
+    assert exit_status(refused) == 2
+    assert capsys.readouterr().err == "agility: mysql: the store refused\n"

@@ -26,7 +26,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from agility import areas
 from agility.areas import Area
-from agility.errors import AgilityError
+from agility.errors import AgilityError, exit_status
 from agility.jobs import orders, records
 from agility.jobs.ledger import Ledger, bad_entry, good_entry
 
@@ -239,19 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     from agility import profiles
     from agility.connect import area_clients
 
-    try:
+    def produce_as_asked() -> int:
         profile = profiles.load(args.profile)
         area = areas.get(args.area)
         with area_clients(profile, area) as clients:
             result = run(clients, area, args.dataset, args.count, seed=args.seed, bad=args.bad,
                          profile_name=profile.name, progress=not args.no_progress, fresh_ledger=args.fresh_ledger)
-    except AgilityError as error:
-        print(f"agility: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    print(result.summary())
-    return 0
+        print(result.summary())
+        return 0
+
+    return exit_status(produce_as_asked)
 
 
 if __name__ == "__main__":

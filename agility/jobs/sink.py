@@ -36,7 +36,7 @@ from functools import partial
 from typing import Protocol, runtime_checkable
 
 from agility.areas import Area
-from agility.errors import AgilityError
+from agility.errors import AgilityError, exit_status
 from agility.jobs import records
 from agility.retry import retrying
 
@@ -367,7 +367,7 @@ def main(description: str, run: Callable[..., ConsumeResult], argv: list[str] | 
     from agility import areas, profiles
     from agility.connect import area_clients
 
-    try:
+    def consume_as_asked() -> int:
         profile = profiles.load(common["profile"])
         area = areas.get(common["area"])
         with area_clients(profile, area) as clients:
@@ -375,8 +375,7 @@ def main(description: str, run: Callable[..., ConsumeResult], argv: list[str] | 
                          stop_when_caught_up=not common["follow"], deadline=args.pop("deadline") or None,
                          log=(lambda line: print(line, file=sys.stderr, flush=True)) if common["verbose"] else None,
                          **args)
-    except AgilityError as error:
-        print(f"agility: {error}", file=sys.stderr)
-        return 2
-    print(result.summary(), flush=True)
-    return 0 if result.caught_up or common["follow"] else 1
+        print(result.summary(), flush=True)
+        return 0 if result.caught_up or common["follow"] else 1
+
+    return exit_status(consume_as_asked)

@@ -15,6 +15,7 @@ import sys
 from decimal import Decimal
 
 from agility.areas import Area, check_dataset
+from agility.clients import cassandra_unreachable
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
@@ -61,12 +62,7 @@ class CassandraSink:
                                      concurrency=CONCURRENCY, raise_on_first_error=True)
 
     def transient(self, error: BaseException) -> bool:
-        from cassandra import OperationTimedOut, Timeout, Unavailable
-        from cassandra.cluster import NoHostAvailable
-        from cassandra.connection import ConnectionException
-
-        # Timeout: a read or write timeout reported by the coordinator; OperationTimedOut: by the driver
-        return isinstance(error, NoHostAvailable | OperationTimedOut | Timeout | Unavailable | ConnectionException)
+        return cassandra_unreachable(error)
 
     def close(self) -> None:
         if self.session is not None:

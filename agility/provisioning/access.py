@@ -15,6 +15,7 @@ from agility.clients import Clients
 from agility.errors import AgilityError
 from agility.profiles import Account, Secret
 from agility.provisioning.kafka import login_refusal
+from agility.retry import StoreUnavailable
 
 SERVICES = ("ssh", "event stream", "cassandra", "mariadb")
 # MariaDB's refusals of an account: no right on a database, wrong user or password, no right on a
@@ -33,6 +34,8 @@ def cassandra_refusal(clients: Clients, account: Account) -> str | None:
 
     try:
         session = clients.cassandra_session(account)
+    except StoreUnavailable as error:  # no answer, even after the connection was tried again
+        raise no_answer("cassandra", account.user, error.error) from None
     except NoHostAvailable as error:
         refusals = {str(reason).split("message=")[-1].strip("\"')}") for reason in error.errors.values()
                     if isinstance(reason, AuthenticationFailed)}
