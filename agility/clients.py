@@ -117,5 +117,5 @@ def cassandra_unreachable(error: BaseException) -> bool:
     from cassandra.connection import ConnectionException
 
     if isinstance(error, NoHostAvailable):
-        return bool(error.errors) and not any(isinstance(reason, AuthenticationFailed) for reason in error.errors.values())
+        return not any(isinstance(reason, AuthenticationFailed) for reason in error.errors.values())
     return isinstance(error, OperationTimedOut | Timeout | Unavailable | ConnectionException)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pymysql
 import pytest
 import requests
-from cassandra import InvalidRequest, WriteTimeout
+from cassandra import AuthenticationFailed, InvalidRequest, WriteTimeout
 from cassandra.cluster import NoHostAvailable
 from hdfs.util import HdfsError
 
@@ -96,6 +96,9 @@ def test_mysql_retries_a_server_gone_not_a_refusal(error, retried):
     (NoHostAvailable("Unable to connect to any servers", {}), True),
     (WriteTimeout("timed out", consistency=4, received_responses=0, required_responses=1, write_type=0), True),
     (InvalidRequest("unconfigured table"), False),
+    (NoHostAvailable("Unable to connect to any servers",
+                     {"127.51.100.21:9042": AuthenticationFailed("Provided username prod_cassandra and/or password are incorrect")}),
+     False),
 ])
 def test_cassandra_retries_no_host_and_timeouts_not_a_refusal(error, retried):
     assert CassandraSink(CLIENTS, AREA, "orders").transient(error) is retried
