@@ -7,7 +7,17 @@ import json
 import sys
 from dataclasses import asdict
 
-from agility.errors import AgilityError, exit_status
+from agility.checks import health
+from agility.clients.services import operator_clients
+from agility.config import declaration, profiles
+from agility.config.developers import check_developer, registry
+from agility.core.errors import AgilityError, exit_status
+from agility.provisioning import apply as run
+from agility.provisioning import target
+from agility.provisioning.area_accounts import provision_kafka_area
+from agility.reach import tunnel
+from agility.sandbox.artifacts import fetch_all
+from agility.sandbox.cluster import Sandbox
 
 
 def _print(line: str) -> None:
@@ -15,7 +25,6 @@ def _print(line: str) -> None:
 
 
 def cmd_fetch(args) -> int:
-    from agility.sandbox.artifacts import fetch_all
 
     _print("fetching the sandbox's artifacts (cached in /var/cache/agility)")
     fetch_all(_print)
@@ -23,7 +32,6 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_up(args) -> int:
-    from agility.sandbox.cluster import Sandbox
 
     sandbox = Sandbox(args.topology)
     if args.fresh:
@@ -35,7 +43,6 @@ def cmd_up(args) -> int:
 
 
 def cmd_down(args) -> int:
-    from agility.sandbox.cluster import Sandbox
 
     sandbox = Sandbox()
     sandbox.down(_print)
@@ -46,13 +53,10 @@ def cmd_down(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from agility import health, profiles
-    from agility.connect import operator_clients
 
     rows = []
     profile_name = args.profile or "sandbox"
     if profile_name == "sandbox":
-        from agility.sandbox.cluster import Sandbox
 
         sandbox = Sandbox()
         if not sandbox.is_up():
@@ -82,7 +86,6 @@ def cmd_status(args) -> int:
 
 
 def cmd_logs(args) -> int:
-    from agility.sandbox.cluster import Sandbox
 
     sandbox = Sandbox()
     names = [args.service] if args.service else list(sandbox.services)
@@ -99,7 +102,6 @@ def cmd_logs(args) -> int:
 
 
 def cmd_tunnel(args) -> int:
-    from agility import profiles, tunnel
 
     profile = profiles.load(args.profile)
     services = tuple(args.services.split(",")) if args.services else None
@@ -108,12 +110,9 @@ def cmd_tunnel(args) -> int:
 
 
 def cmd_provision_area(args) -> int:
-    from agility import areas, profiles
-    from agility.connect import operator_clients
-    from agility.provisioning.areas import provision_kafka_area
 
     profile = profiles.load(args.profile)
-    area = areas.get(args.area, profile.extra.get("areas"))
+    area = profile.area(args.area)
     with operator_clients(profile) as clients:
         changes = provision_kafka_area(profile, clients, area)
     for change in changes:
@@ -138,8 +137,6 @@ def _plan_and_apply(found, dry_run: bool, what: str) -> None:
 
 
 def cmd_provision(args) -> int:
-    from agility import profiles
-    from agility.provisioning import run, target
 
     profile = profiles.load(args.profile)
     parts = list(run.PARTS) if args.what == "all" else [args.what]
@@ -156,9 +153,6 @@ def cmd_provision(args) -> int:
 
 
 def cmd_provision_developer(args) -> int:
-    from agility import profiles
-    from agility.provisioning import declaration, run, target
-    from agility.provisioning.developers import check_developer, registry
 
     check_developer(args.name)  # before anything is read or written under it
     profile = profiles.load(args.profile)
@@ -183,7 +177,6 @@ def cmd_provision_developer(args) -> int:
 
 
 def _print_how_to_connect(profile, developer) -> None:
-    from agility.provisioning.developers import registry
 
     identity = profile.ssh_user(developer.name)
     known = registry(profile)
@@ -198,9 +191,6 @@ def _print_how_to_connect(profile, developer) -> None:
 
 
 def cmd_deprovision_developer(args) -> int:
-    from agility import profiles
-    from agility.provisioning import run, target
-    from agility.provisioning.developers import registry
 
     profile = profiles.load(args.profile)
     known = registry(profile)

@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agility import areas, profiles  # noqa: E402
-from agility.connect import area_clients  # noqa: E402
 from agility.jobs import analytics, analytics_reference, pipeline, producer  # noqa: E402
 from agility.jobs.ledger import Ledger  # noqa: E402
-from agility.provisioning.areas import provision_kafka_account, provision_linux_user  # noqa: E402
-from agility.remote import ClusterShell  # noqa: E402
+from agility.provisioning.area_accounts import provision_kafka_account, provision_linux_user  # noqa: E402
+from agility.reach.connect import area_clients  # noqa: E402
+from agility.reach.ssh import ClusterShell  # noqa: E402
 
 
 def main() -> None:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agility import areas, profiles  # noqa: E402
-from agility.connect import area_clients  # noqa: E402
+from agility import profiles  # noqa: E402
 from agility.jobs import orders, spark_cassandra  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
-from agility.remote import ClusterShell  # noqa: E402
+from agility.reach.connect import area_clients  # noqa: E402
+from agility.reach.ssh import ClusterShell  # noqa: E402
 
 PAGE = 5000
 WRITE_BATCH = 5000
@@ -72,7 +72,7 @@ def main() -> int:
     parser.add_argument("--profile", default="sandbox")
     args = parser.parse_args()
     profile = profiles.load(args.profile)
-    area = areas.get("dev", profile.extra.get("areas"))
+    area = profile.area("dev")
     table = f"bench_scan_{uuid.uuid4().hex[:8]}"
     with area_clients(profile, area) as clients, ClusterShell(profile) as shell:
         try:

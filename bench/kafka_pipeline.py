@@ -24,16 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agility import areas, profiles  # noqa: E402
-from agility.clients import Clients  # noqa: E402
-from agility.connect import area_clients  # noqa: E402
+from agility.clients.edge_kafka import EdgeKafkaTools  # noqa: E402
+from agility.clients.services import Clients  # noqa: E402
 from agility.jobs import orders, pipeline, producer, records  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.jobs.sink_hdfs import HdfsSink  # noqa: E402
 from agility.jobs.sink_mysql import MySqlSink  # noqa: E402
-from agility.kafka_tools import EdgeKafkaTools  # noqa: E402
-from agility.provisioning.areas import provision_kafka_account, provision_linux_user  # noqa: E402
-from agility.remote import ClusterShell  # noqa: E402
+from agility.provisioning.area_accounts import provision_kafka_account, provision_linux_user  # noqa: E402
+from agility.reach.connect import area_clients  # noqa: E402
+from agility.reach.ssh import ClusterShell  # noqa: E402
 from agility.sandbox.cluster import Sandbox  # noqa: E402
 
 RAW_SINKS = {"cassandra": CassandraSink, "mysql": MySqlSink, "hdfs": HdfsSink}
@@ -71,7 +71,7 @@ def our_producer_direct(sandbox: Sandbox, profile, area, count: int) -> float:
 def latency(clients: Clients, area, count: int = 2000) -> tuple[float, float]:
     """Milliseconds from send to receipt, through the tunnel, at a steady 1000 records/s."""
     topic = area.topic(fresh())
-    from agility.roundtrip import create_topic
+    from agility.checks.roundtrip import create_topic
 
     create_topic(clients, topic)
     consumer = clients.kafka_consumer(topic, account=clients.kafka_account(area.name), group_id=None,

@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility import connect, db_clients, tunnel
-from agility.errors import AgilityError
-from agility.jobs import orders, pipeline, producer, query, spark_cassandra
-from agility.profiles import Account, Secret
+from agility.checks import pipeline
+from agility.clients import workstation as db_clients
+from agility.config.profiles import Account, Secret
+from agility.core import endpoints
+from agility.core.errors import AgilityError
+from agility.jobs import orders, producer, query, spark_cassandra
+from agility.reach import connect, tunnel
 
 ORDERS = 1500
 SEED = 4711
@@ -79,7 +82,7 @@ def stores_tunnel(platform, narrate):
 def forwards_mysql(platform, stores_tunnel, narrate):
     local = stores_tunnel["forwards"].get(platform.mysql["address"])
     narrate(f"MySQL {platform.mysql['address']} is {local} on this host")
-    assert local == tunnel.local_endpoint(platform.mysql["address"]) and local.startswith("127.")
+    assert local == endpoints.local_endpoint(platform.mysql["address"]) and local.startswith("127.")
 
 
 @then("the MySQL client's option file names that local address and the account, readable only by me")

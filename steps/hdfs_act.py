@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility.errors import AgilityError
-from agility.hdfs_shell import EdgeHdfs
-from agility.jobs import analytics, analytics_reference, orders, pipeline, producer, reconcile
+from agility.checks import pipeline, reconcile
+from agility.clients.edge_hdfs import EdgeHdfs
+from agility.core.errors import AgilityError
+from agility.jobs import analytics, analytics_reference, orders, producer
 from agility.jobs.ledger import Ledger
 
 SEED = 27  # another day of the demo week than the Kafka act's orders

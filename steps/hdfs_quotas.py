@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pytest_bdd import given, then, when
 
-from agility.provisioning import hdfs_quotas
+from agility.checks import hdfs_quotas
 from agility.provisioning.hdfs import Usage, usage
 
 

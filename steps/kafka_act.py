@@ -4,12 +4,14 @@ import json
 
 from pytest_bdd import given, parsers, then, when
 
-from agility import sockets, tunnel
-from agility.jobs import producer, reconcile
+from agility.checks import reconcile
+from agility.checks.roundtrip import create_topic
+from agility.clients.edge_kafka import advertised_brokers, topic_offsets
+from agility.core import sockets
+from agility.jobs import producer
 from agility.jobs.ledger import Ledger
-from agility.kafka_tools import advertised_brokers, topic_offsets
 from agility.provisioning.kafka import topics_seen_by
-from agility.roundtrip import create_topic
+from agility.reach import tunnel
 
 DEMO_ORDERS = 2000
 

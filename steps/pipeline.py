@@ -2,8 +2,9 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from agility.areas import SINKS
-from agility.jobs import pipeline, producer, reconcile
+from agility.checks import pipeline, reconcile
+from agility.config.areas import SINKS
+from agility.jobs import producer
 from agility.jobs.ledger import Ledger
 
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from pytest_bdd import given, parsers, then, when
 
-from agility import areas
-from agility.profiles import Account, Secret
-from agility.provisioning import access, people, run, target
-from agility.provisioning.areas import kafka_developer, provision_kafka_account, provision_linux_user
-from agility.provisioning.developers import registry
+from agility.checks import access
+from agility.checks.users import check_user, check_users
+from agility.config.developers import registry
+from agility.config.profiles import Account, Secret
+from agility.provisioning import apply as run
+from agility.provisioning import people, target
+from agility.provisioning.area_accounts import kafka_developer, provision_kafka_account, provision_linux_user
 from agility.provisioning.linux import LinuxUser, remove_user
 from agility.provisioning.plan import Plan
-from agility.provisioning.verify import check_user, check_users
 
 
 @when("testinfra checks the dev developer's Linux user on every node", target_fixture="checks")
@@ -76,7 +77,7 @@ def _exists(shell, node: str, user: str) -> bool:
 
 @given(parsers.parse("the {area_name} area's developer is missing on the last node"), target_fixture="missing")
 def user_missing(platform, cluster_shell, area_name, narrate):
-    area = areas.get(area_name, platform.extra.get("areas"))
+    area = platform.area(area_name)
     missing = Missing(list(platform.nodes)[-1], area.kafka_account)
     provision_linux_user(platform, area)  # so that exactly this one user is what is missing
     narrate("; ".join(remove_user(cluster_shell, missing.node, missing.user)))

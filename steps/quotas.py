@@ -3,9 +3,8 @@
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility import areas
+from agility.checks import quotas as quota_checks
 from agility.jobs import spark_limits
-from agility.provisioning import quota_checks
 
 MiB = quota_checks.MiB
 
@@ -50,7 +49,7 @@ def near_the_quota(prod_quotas, measured, low, high, which, narrate):
 
 @then("the dev account, which has no quota, produces the same bytes unthrottled and faster")
 def dev_produces_faster(platform, developer, measured, narrate):
-    dev = quota_checks.produce_to_fresh_topic(developer.clients, areas.get("dev", platform.extra.get("areas")),
+    dev = quota_checks.produce_to_fresh_topic(developer.clients, platform.area("dev"),
                                               developer.clients.kafka_account("dev"), total_bytes=measured.bytes)
     narrate(dev.summary())
     # the quota is what slows prod down: without one the broker never throttles, and the rate

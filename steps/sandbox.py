@@ -2,7 +2,7 @@
 
 from pytest_bdd import parsers, then, when
 
-from agility import roundtrip
+from agility.checks import roundtrip
 
 
 @when("I produce one message with a unique key to a fresh topic", target_fixture="sent")

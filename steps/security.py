@@ -2,10 +2,9 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from agility import areas, security
-from agility.errors import AgilityError
-from agility.profiles import Account
-from agility.provisioning import access, isolation
+from agility.checks import access, isolation, security
+from agility.config.profiles import Account
+from agility.core.errors import AgilityError
 
 
 @when("someone tries to log in to the bastion as the operator with a password", target_fixture="refusal")
@@ -99,7 +98,7 @@ def no_leaks(process_scan, leaks):
 
 @when(parsers.parse("the {own} area's account reaches for the {other} area's {store}"), target_fixture="denied")
 def reach_other_area(platform, developer, own, other, store, narrate):
-    other_area = areas.get(other, platform.extra.get("areas"))
+    other_area = platform.area(other)
     denied = isolation.denial(developer.clients, developer.area, other_area, store)
     narrate(f"{own} → {other} {store}: {denied or 'ALLOWED'}")
     return denied

@@ -3,7 +3,7 @@
 import pytest
 from pytest_bdd import parsers, then, when
 
-from agility.jobs import outage
+from agility.checks import outage
 
 RIDE_OUT_S = 300  # the job's own retry budget (120 s) and the rest of its work, with room to spare
 

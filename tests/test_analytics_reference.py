@@ -3,7 +3,7 @@ small hand-made orders whose answers are known."""
 
 import pytest
 
-from agility.hdfs_shell import failure_message, parse_ls_line
+from agility.clients.edge_hdfs import failure_message, parse_ls_line
 from agility.jobs import analytics_reference as ref
 from agility.jobs.orders import generate
 

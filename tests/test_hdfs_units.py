@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from hdfs.util import HdfsError
 
-from agility import areas
-from agility.errors import AgilityError
-from agility.hdfs_shell import EdgeHdfs, failure_message
-from agility.hdfs_write import WriteRefused, write_whole
+from agility.clients.edge_hdfs import EdgeHdfs, failure_message
+from agility.clients.hdfs_write import WriteRefused, write_whole
+from agility.config import areas
+from agility.core.errors import AgilityError
 from agility.provisioning import hdfs
 
 pytestmark = pytest.mark.unit

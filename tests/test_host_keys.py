@@ -10,13 +10,13 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from agility import security
-from agility.errors import AgilityError
+from agility.checks import security
+from agility.checks.users import check_user
+from agility.core.errors import AgilityError
 from agility.provisioning.linux import LinuxUser
-from agility.provisioning.verify import check_user
-from agility.remote import ClusterShell
+from agility.reach.ssh import ClusterShell
+from agility.reach.tunnel import Tunnel
 from agility.sandbox.operator import OPERATOR, OPERATOR_UID
-from agility.tunnel import Tunnel
 
 pytestmark = pytest.mark.security
 REFUSED_KEY = r"showed the host key ssh-ed25519 SHA256:\S+, but .* holds ssh-ed25519 SHA256:\S+: refusing to connect"

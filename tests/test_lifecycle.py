@@ -15,18 +15,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agility import profiles, tunnel
-from agility.errors import AgilityError, ServiceNotReady
-from agility.paths import STATE_DIR
+from agility.config import profiles
+from agility.core import endpoints
+from agility.core.errors import AgilityError, ServiceNotReady
+from agility.core.paths import STATE_DIR
+from agility.core.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
+from agility.core.waiting import wait_until
+from agility.reach import tunnel
 from agility.sandbox import cluster as cluster_module
 from agility.sandbox import operator
 from agility.sandbox.cluster import Sandbox, shared_sandbox
 from agility.sandbox.network import ip
 from agility.sandbox.node import LocalNode
-from agility.sandbox.processes import cmdline, is_alive, netns_inode, pids_in_netns, terminate
 from agility.sandbox.service import SandboxContext, program_of
 from agility.sandbox.services.mariadb import MariaDB
-from agility.waiting import wait_until
 
 pytestmark = pytest.mark.lifecycle
 TOPOLOGIES = Path(__file__).parent / "topologies"
@@ -186,14 +188,14 @@ def open_tunnel(profile) -> tuple[int, Path, int]:
     the log goes on once MariaDB greeted through it."""
     pid = tunnel.start_background(profile, profile.bastion.user, ("mysql",))
     log = tunnel.TUNNEL_DIR / f"{tunnel.tunnel_name(profile, profile.bastion.user, ('mysql',))}.log"
-    wait_until(lambda: greets(tunnel.local_endpoint(profile.mysql["address"])), timeout=15, log=log,
+    wait_until(lambda: greets(endpoints.local_endpoint(profile.mysql["address"])), timeout=15, log=log,
                what="MariaDB's handshake through it", service=f"tunnel {pid}")
     return pid, log, log.stat().st_size
 
 
 def greets(local: str) -> bool:
     """The server's handshake, from the far end of the tunnel."""
-    with socket.create_connection(tunnel.split(local), timeout=10) as client:
+    with socket.create_connection(endpoints.split(local), timeout=10) as client:
         return b"MariaDB" in client.recv(1024)
 
 

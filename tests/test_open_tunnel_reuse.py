@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from agility import areas, connect, tunnel
-from agility.jobs import pipeline
+from agility.checks import pipeline
+from agility.clients.services import operator_clients
+from agility.core.processes import is_alive
 from agility.jobs.ledger import Ledger
-from agility.sandbox.processes import is_alive
+from agility.reach import tunnel
 
 pytestmark = pytest.mark.pipeline
 
@@ -35,14 +36,14 @@ def job(platform, module: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("presenter_tunnel", [None, ("kafka",)], indirect=True,
                          ids=["every service", "only the brokers"])
 def test_a_sink_job_uses_the_tunnel_already_open(platform, presenter_tunnel, fresh_dataset):
-    dataset, area = fresh_dataset(), areas.get("dev", platform.extra.get("areas"))
+    dataset, area = fresh_dataset(), platform.area("dev")
     for step in (job(platform, "agility.cli", "provision", "area", "dev"),
                  job(platform, "agility.jobs.producer", "--area", "dev", "--dataset", dataset, "--count", "300")):
         assert step.returncode == 0, step.stdout + step.stderr
     sink = job(platform, "agility.jobs.sink_mysql", "--area", "dev", "--dataset", dataset)
     assert sink.returncode == 0, sink.stdout + sink.stderr
     assert "read 300 from" in sink.stdout, sink.stdout
-    with connect.operator_clients(platform) as clients:
+    with operator_clients(platform) as clients:
         stored = pipeline.check_sink("mysql", clients, area, dataset, Ledger.for_dataset(platform.name, area, dataset))
     assert stored.ok, stored.summary()
     assert is_alive(presenter_tunnel), "the job closed the presenter's tunnel"

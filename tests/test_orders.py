@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from agility import areas
-from agility.errors import AgilityError
+from agility.config import areas
+from agility.core.errors import AgilityError
 from agility.jobs import orders, records
 from agility.jobs.ledger import Ledger, bad_entry, good_entry
 from agility.jobs.producer import sending_plan

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agility import areas, paths, profiles
-from agility.errors import ConfigError
-from agility.provisioning import declaration
-from agility.provisioning.developers import Registry
+from agility.config import areas, declaration, profiles
+from agility.config.developers import Registry
+from agility.core import paths
+from agility.core.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 INSTALLED_AGILITY = Path(sys.executable).parent / "agility"  # the venv's console script, not this checkout

@@ -2,9 +2,9 @@
 
 import pytest
 
-from agility.errors import AgilityError, ConfigError
-from agility.provisioning import declaration
-from agility.provisioning.developers import Registry
+from agility.config import declaration
+from agility.config.developers import Registry
+from agility.core.errors import AgilityError, ConfigError
 from agility.provisioning.plan import Plan
 
 pytestmark = pytest.mark.unit

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 from agility.jobs import spark_limits
 from agility.jobs.spark_limits import SparkLimits
 from agility.provisioning.quotas import parse_user_quotas

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from agility.jobs import orders, reconcile
+from agility.checks import reconcile
+from agility.checks.pipeline import Killed
+from agility.checks.reconcile import Stored, file_line, ledger_against_topic, table_row
+from agility.jobs import orders
 from agility.jobs.ledger import good_entry
-from agility.jobs.pipeline import Killed
-from agility.jobs.reconcile import Stored, file_line, ledger_against_topic, table_row
 
 pytestmark = pytest.mark.unit
 

@@ -12,8 +12,9 @@ from cassandra import AuthenticationFailed, InvalidRequest, WriteTimeout
 from cassandra.cluster import NoHostAvailable
 from hdfs.util import HdfsError
 
-from agility import areas, retry
-from agility.hdfs_write import WriteRefused
+from agility.clients.hdfs_write import WriteRefused
+from agility.config import areas
+from agility.core import retry
 from agility.jobs.sink import Record
 from agility.jobs.sink_cassandra import CassandraSink
 from agility.jobs.sink_hdfs import HdfsSink

@@ -2,8 +2,9 @@
 
 import pytest
 
-from agility import profiles, tunnel
-from agility.errors import AgilityError, ConfigError, exit_status
+from agility.config import profiles
+from agility.core import endpoints
+from agility.core.errors import AgilityError, ConfigError, exit_status
 from agility.sandbox import topology
 from agility.sandbox.service import program_of
 
@@ -71,9 +72,9 @@ def test_secret_repr_never_shows_the_value(monkeypatch):
 
 
 def test_cluster_addresses_map_to_their_own_loopback_address():
-    assert tunnel.local_address("198.51.100.21") == "127.51.100.21"
-    assert tunnel.local_endpoint("203.0.113.11:3306") == "127.0.113.11:3306"
-    assert tunnel.local_address("kafka-1.internal").startswith("127.0.200.")
+    assert endpoints.local_address("198.51.100.21") == "127.51.100.21"
+    assert endpoints.local_endpoint("203.0.113.11:3306") == "127.0.113.11:3306"
+    assert endpoints.local_address("kafka-1.internal").startswith("127.0.200.")
 
 
 def test_program_of_a_jvm_is_its_main_class():
@@ -91,7 +92,7 @@ def yaml_profile() -> dict:
 
 
 def test_the_sandbox_tells_a_non_root_user_where_to_go(monkeypatch):
-    from agility.errors import SandboxUnavailable
+    from agility.core.errors import SandboxUnavailable
     from agility.sandbox import cluster
 
     monkeypatch.setattr(cluster.os, "geteuid", lambda: 1000)
@@ -100,7 +101,7 @@ def test_the_sandbox_tells_a_non_root_user_where_to_go(monkeypatch):
 
 
 def test_the_secret_scan_finds_a_leaked_password(tmp_path):
-    from agility.security import files_containing
+    from agility.checks.security import files_containing
 
     (tmp_path / "clean.log").write_text("nothing to see\n")
     (tmp_path / "logs").mkdir()

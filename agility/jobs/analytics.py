@@ -38,7 +38,8 @@ import sys
 import time
 from decimal import Decimal
 
-from agility.errors import AgilityError
+from agility.config import areas, profiles
+from agility.core.errors import AgilityError
 from agility.jobs import spark_limits
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -173,7 +174,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.hadoop_conf_dir = defaults.get("hadoop_conf_dir")
     if not args.master or not args.hdfs:
         parser.error(f"the profile {args.profile} cannot be read here: give --master and --hdfs")
-    from agility import areas
 
     area = areas.get(args.area, areas_override)
     args.hdfs_user = args.hdfs_user or area.hdfs_account
@@ -183,8 +183,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _profile_defaults(name: str) -> tuple[dict, dict | None]:
-    from agility import profiles
-    from agility.errors import AgilityError
 
     try:
         profile = profiles.load(name)

@@ -17,7 +17,7 @@ import socket
 import sys
 import time
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 from agility.jobs.spark_limits import session_settings
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"

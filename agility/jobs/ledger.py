@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agility.areas import Area, check_dataset
-from agility.errors import AgilityError
-from agility.paths import STATE_DIR
+from agility.config.areas import Area, check_dataset
+from agility.core.errors import AgilityError
+from agility.core.paths import STATE_DIR
 
 
 def ledgers_dir() -> Path:

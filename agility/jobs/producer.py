@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from agility import areas
-from agility.areas import Area
-from agility.errors import AgilityError, exit_status
+from agility.clients.services import area_clients
+from agility.config import profiles
+from agility.config.areas import Area
+from agility.core.errors import AgilityError, exit_status
 from agility.jobs import orders, records
 from agility.jobs.ledger import Ledger, bad_entry, good_entry
 
@@ -236,12 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
-    from agility import profiles
-    from agility.connect import area_clients
 
     def produce_as_asked() -> int:
         profile = profiles.load(args.profile)
-        area = areas.get(args.area)
+        area = profile.area(args.area)
         with area_clients(profile, area) as clients:
             result = run(clients, area, args.dataset, args.count, seed=args.seed, bad=args.bad,
                          profile_name=profile.name, progress=not args.no_progress, fresh_ledger=args.fresh_ledger)

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from agility.areas import Area, check_dataset
-from agility.errors import AgilityError
+from agility.clients.services import area_clients
+from agility.config import profiles
+from agility.config.areas import Area, check_dataset
+from agility.config.profiles import Account
+from agility.core.errors import AgilityError
 from agility.jobs.sink_cassandra import COLUMNS as CQL_COLUMNS
-from agility.profiles import Account
 
 DEFAULT_FIELDS = ("order_id", "customer_name", "product", "quantity", "amount")
 KEY = "order_id"  # the primary key in both stores
@@ -191,8 +193,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="one JSON line instead of a table")
     args = parser.parse_args(argv)
 
-    from agility import areas, profiles
-    from agility.connect import area_clients
 
     try:
         field_name, separator, value = args.where.partition("=")
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         query = build(args.dataset, [name.strip() for name in args.fields.split(",") if name.strip()],
                       field_name.strip(), value, args.limit)
         profile = profiles.load(args.profile)
-        area = areas.get(args.area, profile.extra.get("areas"))
+        area = profile.area(args.area)
         with area_clients(profile, area) as clients:
             result = run(clients, area, query)
     except AgilityError as error:

@@ -10,7 +10,7 @@ Delivery is at least once, made exactly once in the store by idempotent writes:
    offsets are committed. A crash anywhere before that re-reads the batch on restart.
 
 A store that fails transiently (closes the connection, times out, is restarting: the sink's
-`transient(error)` says which errors are) is retried with bounded backoff (`agility.retry`),
+`transient(error)` says which errors are) is retried with bounded backoff (`agility.core.retry`),
 reconnecting each time (`close()`, then `prepare()`); the batch in hand is written again, which
 the upserts make harmless. A store still failing after `store_retry_seconds` stops the job with
 one line naming the store and its last error (StoreUnavailable), with nothing committed that the
@@ -35,10 +35,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, runtime_checkable
 
-from agility.areas import Area
-from agility.errors import AgilityError, exit_status
+from agility.clients.services import area_clients
+from agility.config import profiles
+from agility.config.areas import Area
+from agility.core.errors import AgilityError, exit_status
+from agility.core.retry import retrying
 from agility.jobs import records
-from agility.retry import retrying
 
 POLL_MS = 500
 ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its dead predecessor to leave the group
@@ -364,12 +366,10 @@ def main(description: str, run: Callable[..., ConsumeResult], argv: list[str] | 
     args = vars(parser.parse_args(argv))
     common = {name: args.pop(name) for name in ("profile", "area", "dataset", "follow", "verbose")}
 
-    from agility import areas, profiles
-    from agility.connect import area_clients
 
     def consume_as_asked() -> int:
         profile = profiles.load(common["profile"])
-        area = areas.get(common["area"])
+        area = profile.area(common["area"])
         with area_clients(profile, area) as clients:
             result = run(clients, area, common["dataset"],
                          stop_when_caught_up=not common["follow"], deadline=args.pop("deadline") or None,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from agility.areas import Area, check_dataset
-from agility.clients import cassandra_unreachable
+from agility.clients.services import cassandra_unreachable
+from agility.config.areas import Area, check_dataset
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 

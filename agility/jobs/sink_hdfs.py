@@ -32,8 +32,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from agility import hdfs_write
-from agility.areas import Area
+from agility.clients import hdfs_write
+from agility.config.areas import Area
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 

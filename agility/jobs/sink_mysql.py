@@ -14,7 +14,7 @@ import sys
 from contextlib import suppress
 from decimal import Decimal
 
-from agility.areas import Area, check_dataset
+from agility.config.areas import Area, check_dataset
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 

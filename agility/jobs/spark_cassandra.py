@@ -28,10 +28,11 @@ import sys
 import time
 from pathlib import Path
 
-from agility.areas import check_dataset
-from agility.errors import AgilityError
+from agility.config.areas import check_dataset
+from agility.core.errors import AgilityError
+from agility.core.paths import ARTIFACTS_DIR
 from agility.jobs.spark_limits import session_settings
-from agility.paths import ARTIFACTS_DIR
+from agility.reach.tunnel import split
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 JARS_DIR = ARTIFACTS_DIR / "spark-jars" / "lib"
@@ -225,7 +226,6 @@ def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, s
                 timeout: float = 600) -> dict:
     """Run the job on the profile's edge node as the shell's user; the account goes over the SSH
     channel's stdin. Returns the job's summary; raises AgilityError with the root cause."""
-    from agility.tunnel import split
 
     if source == "cassandra":
         account = account or profile.account("cassandra")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agility.errors import AgilityError
+from agility.config import areas, declaration, profiles
+from agility.config.declaration import DEFAULT_FILE, size_in_bytes
+from agility.core.errors import AgilityError
 
 MiB = 1 << 20
 DEFAULT_CORES = 2  # spark.cores.max a job takes when it does not ask (the sandbox worker has 2)
@@ -56,7 +58,6 @@ def mib(size: int) -> int:
 def limits_for(profile, area: str, declaration_file: str | None = None) -> SparkLimits:
     """The area's cap from the profile's provisioning declaration (the package's own when
     `profile` is None: a job on a node where the profile cannot be read)."""
-    from agility.provisioning import declaration
 
     if profile is None:
         spec = declaration.parse(_default_data(), _area_names(), str(declaration.DEFAULT_FILE))
@@ -69,7 +70,6 @@ def limits_for(profile, area: str, declaration_file: str | None = None) -> Spark
 def limits_here(area: str, profile_name: str | None = None) -> SparkLimits:
     """For a job on a cluster node: the cap from the profile if it can be read there, else the
     package's declaration (a job never runs uncapped because a file was missing)."""
-    from agility import profiles
 
     try:
         profile = profiles.load(profile_name)
@@ -104,7 +104,6 @@ def session_settings(area: str | None, cores: int | None, memory: int | str | No
 
 def parse_size(text: int | str) -> int:
     """Bytes from 768m / 1g / 536870912 (Spark's units: k, m, g, t; a plain number is bytes)."""
-    from agility.provisioning.declaration import size_in_bytes
 
     try:
         return size_in_bytes(str(text).lower().removesuffix("b"))
@@ -115,12 +114,10 @@ def parse_size(text: int | str) -> int:
 def _default_data() -> dict:
     import yaml
 
-    from agility.provisioning.declaration import DEFAULT_FILE
 
     return yaml.safe_load(DEFAULT_FILE.read_text()) or {}
 
 
 def _area_names() -> set[str]:
-    from agility import areas
 
     return set(areas.load_all())

@@ -16,12 +16,14 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from agility.areas import Area
-from agility.clients import Clients
-from agility.errors import AgilityError
-from agility.hdfs_write import one_line
+from agility.clients.edge_hdfs import EdgeHdfs
+from agility.clients.hdfs_write import one_line
+from agility.clients.services import Clients
+from agility.config.areas import Area
+from agility.core.errors import AgilityError
 from agility.provisioning.plan import Action, Plan
 from agility.provisioning.target import Target
+from agility.reach.ssh import ClusterShell
 
 AREA_MODE = "750"
 PARENT_MODE = "755"
@@ -141,8 +143,6 @@ def _make(client, path: str, owner: str, group: str | None, mode: str) -> None:
 def hand_over(clients: Clients, paths: list[str], owner: str, group: str) -> None:
     """`hdfs dfs -chown -R` on the edge node as the superuser: one command for whole trees (WebHDFS
     would take one request per file)."""
-    from agility.hdfs_shell import EdgeHdfs
-    from agility.remote import ClusterShell
 
     with ClusterShell(clients.profile) as operator:
         EdgeHdfs(clients.profile, operator, hdfs_user=superuser(clients)).dfs("-chown", "-R", f"{owner}:{group}",
@@ -215,8 +215,6 @@ def _set_quota_webhdfs(clients: Clients, path: str, namespace: int | None, space
 
 
 def _set_quota_dfsadmin(clients: Clients, path: str, namespace: int | None, space: int | None) -> None:
-    from agility.hdfs_shell import EdgeHdfs
-    from agility.remote import ClusterShell
 
     with ClusterShell(clients.profile) as operator:
         admin = EdgeHdfs(clients.profile, operator, hdfs_user=superuser(clients))

@@ -20,10 +20,10 @@ from kafka.admin import (
 )
 from kafka.errors import KafkaError
 
-from agility.areas import Area
-from agility.clients import Clients
-from agility.errors import AgilityError
-from agility.profiles import Account
+from agility.clients.services import Clients
+from agility.config.areas import Area
+from agility.config.profiles import Account
+from agility.core.errors import AgilityError
 from agility.provisioning.plan import Action, Plan
 
 MECHANISM = ScramMechanism.SCRAM_SHA_512

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 from agility.provisioning.plan import Action, Plan
-from agility.remote import ClusterShell
+from agility.reach.ssh import ClusterShell
 
 
 @dataclass(frozen=True)

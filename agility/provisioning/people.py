@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agility import areas
-from agility.errors import ConfigError
-from agility.profiles import Profile
-from agility.provisioning.declaration import UserSpec
-from agility.provisioning.developers import registry
+from agility.config.declaration import UserSpec
+from agility.config.developers import registry
+from agility.config.profiles import Profile
+from agility.core.errors import ConfigError
 from agility.provisioning.linux import LinuxUser
 from agility.provisioning.target import Target
 
 
 def declared_user(profile: Profile, spec: UserSpec, source: str = "the declaration") -> LinuxUser:
     """A declared user as it is made on every node: its groups plus its area's, and its key."""
-    return LinuxUser(spec.name, spec.uid, (*spec.groups, areas.get(spec.area, profile.extra.get("areas")).linux_group),
+    return LinuxUser(spec.name, spec.uid, (*spec.groups, profile.area(spec.area).linux_group),
                      spec.public_key or _profile_key(profile, spec.name, source))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 
 
 @dataclass

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from agility.errors import AgilityError
-from agility.kafka_tools import EdgeKafkaTools
-from agility.provisioning.declaration import QUOTA_KEYS
+from agility.clients.edge_kafka import EdgeKafkaTools
+from agility.config.declaration import QUOTA_KEYS
+from agility.core.errors import AgilityError
 from agility.provisioning.plan import Action, Plan
 from agility.provisioning.target import Target
 

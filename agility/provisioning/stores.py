@@ -4,9 +4,9 @@ the stores report; applying twice changes nothing the second time."""
 
 from __future__ import annotations
 
-from agility.areas import Area
-from agility.clients import Clients
-from agility.profiles import Account
+from agility.clients.services import Clients
+from agility.config.areas import Area
+from agility.config.profiles import Account
 from agility.provisioning.plan import Action, Plan
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from agility import areas
-from agility.areas import Area
-from agility.clients import Clients
-from agility.connect import operator_clients
-from agility.profiles import Profile
-from agility.provisioning import declaration
-from agility.provisioning.declaration import Declaration
-from agility.remote import ClusterShell
+from agility.clients.services import Clients, operator_clients
+from agility.config import declaration
+from agility.config.areas import Area
+from agility.config.declaration import Declaration
+from agility.config.profiles import Profile
+from agility.reach.ssh import ClusterShell
 
 
 @dataclass
@@ -24,7 +22,7 @@ class Target:
     shell: ClusterShell  # as the operator, with password-less sudo on every node
 
     def area(self, name: str) -> Area:
-        return areas.get(name, self.profile.extra.get("areas"))
+        return self.profile.area(name)
 
     def areas_with(self, service: str) -> list[Area]:
         return [self.area(name) for name in self.declaration.service_accounts.get(service, ())]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from agility.errors import AgilityError
-from agility.paths import ARTIFACTS_DIR
+from agility.core.errors import AgilityError
+from agility.core.paths import ARTIFACTS_DIR
 
 HERE = Path(__file__).parent
 VERSIONS = yaml.safe_load((HERE / "versions.yaml").read_text())

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from agility import areas
-from agility.errors import AgilityError, SandboxUnavailable
-from agility.paths import ARTIFACTS_DIR, STATE_DIR
+from agility.config import areas, declaration
+from agility.core.errors import AgilityError, SandboxUnavailable
+from agility.core.lease import SharedResource
+from agility.core.paths import ARTIFACTS_DIR, STATE_DIR
+from agility.core.processes import is_alive, read_pid, terminate
+from agility.core.published_tunnels import close_tunnels_into
 from agility.sandbox import operator, secrets_store, topology
 from agility.sandbox.network import SandboxNetwork
-from agility.sandbox.processes import is_alive, read_pid, terminate
 from agility.sandbox.service import SandboxContext, Service
-from agility.shared import SharedResource
 
 SERVICE_CLASSES = {
     "sshd": "agility.sandbox.services.sshd:Sshd",
@@ -323,7 +324,6 @@ class Sandbox:
 
     def ssh_users(self) -> dict:
         """A generated key for each Linux user of the provisioning declaration that brings none."""
-        from agility.provisioning import declaration
 
         spec = declaration.load_file(declaration.DEFAULT_FILE)
         return {user.name: {"key": str(operator.ensure_key(self.state_dir, user.name)),
@@ -335,8 +335,6 @@ class Sandbox:
         """Close the tunnels into it, stop every service, then remove every namespace, link and
         mount of this cluster."""
         check_supported()
-        from agility.tunnel import close_tunnels_into
-
         # tunnels first: one whose bastion went away would redial it, out of the default route
         # once the range's route is removed below
         closed = close_tunnels_into(self.topology.network)

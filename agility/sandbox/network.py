@@ -13,11 +13,12 @@ import socket
 import subprocess
 from pathlib import Path
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
+from agility.core.processes import cmdline, is_alive, pids_in_netns, read_pid, terminate
+from agility.core.routes import uplink_device
+from agility.core.waiting import wait_until
 from agility.sandbox.node import NamespaceNode
-from agility.sandbox.processes import cmdline, is_alive, pids_in_netns, read_pid, terminate
 from agility.sandbox.topology import Topology
-from agility.waiting import wait_until
 
 REGISTRY_HOSTS = ("pypi.org", "repo.maven.apache.org", "registry.npmjs.org", "deb.debian.org")
 HOLDER_SCRIPT = """set -e
@@ -34,19 +35,6 @@ def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     if check and done.returncode != 0:
         raise AgilityError(f"`ip {' '.join(args)}` failed: {done.stderr.strip()}")
     return done
-
-
-def uplink_device(cluster: str) -> str:
-    """The host's end of the point-to-point link to a cluster's bastion (interface names: 15 characters)."""
-    return f"ag-{cluster}"[:15]
-
-
-def routed_through_uplink(cluster: str, address: str) -> bool:
-    """Does this host send packets for `address` into the cluster's own link? Once `sandbox down`
-    removed the link and the range's `unreachable` route, the default route would take them off
-    this machine instead, so nothing may dial a sandbox address unless this holds."""
-    words = ip("route", "get", address, check=False).stdout.split()
-    return "dev" in words and words[words.index("dev") + 1:][:1] == [uplink_device(cluster)]
 
 
 class SandboxNetwork:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agility.errors import AgilityError
-from agility.sandbox.processes import is_alive, read_pid
+from agility.core.errors import AgilityError
+from agility.core.processes import is_alive, read_pid
 
 CLONE_NEWNET = 0x40000000
 

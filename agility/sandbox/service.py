@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from agility.errors import AgilityError, ServiceNotReady
+from agility.core.errors import AgilityError, ServiceNotReady
+from agility.core.processes import cmdline, is_alive, read_pid, rss_bytes, send, terminate
+from agility.core.waiting import tail, wait_until
 from agility.sandbox.node import Node
-from agility.sandbox.processes import cmdline, is_alive, read_pid, rss_bytes, send, terminate
-from agility.waiting import tail, wait_until
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from agility.errors import ConfigError
+from agility.core.errors import ConfigError
 
 TOPOLOGY_DIR = Path(__file__).parent / "topologies"
 KNOWN_SERVICES = (

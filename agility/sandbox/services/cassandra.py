@@ -17,11 +17,11 @@ import struct
 from pathlib import Path
 from typing import ClassVar
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
+from agility.core.waiting import wait_until
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service, holder_of, listening_ports
-from agility.waiting import wait_until
 
 CQL_PORT = 9042
 STORAGE_PORT = 7000

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service

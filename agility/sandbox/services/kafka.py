@@ -4,7 +4,7 @@ Listeners, bound to each node's own address:
   INTERNAL   :9092  SASL_PLAINTEXT/SCRAM-SHA-512  inter-broker traffic and clients inside the cluster
   EXTERNAL   :9093  SASL_PLAINTEXT/SCRAM-SHA-512  clients on the developer's host through an SSH
                     tunnel; advertised at the local end of the tunnel's forward to this broker
-                    (127.b.c.d:9093 for a broker at a.b.c.d, see agility.tunnel.local_address)
+                    (127.b.c.d:9093 for a broker at a.b.c.d, see agility.core.endpoints.local_address)
   CONTROLLER :9094  PLAINTEXT  the KRaft quorum; SCRAM is not supported on controller listeners, so
                     its principal (User:ANONYMOUS) must be a super user
 
@@ -20,12 +20,12 @@ import os
 import uuid
 from pathlib import Path
 
-from agility.errors import AgilityError
+from agility.core.endpoints import local_address
+from agility.core.errors import AgilityError
+from agility.core.waiting import tail
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
-from agility.tunnel import local_address
-from agility.waiting import tail
 
 INTERNAL_PORT = 9092
 EXTERNAL_PORT = 9093

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agility.errors import AgilityError
+from agility.core.errors import AgilityError
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
 

@@ -1,0 +1,1 @@
+"""Proofs: health, round trips, reconciliation, isolation, access, quotas, security."""

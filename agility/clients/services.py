@@ -1,0 +1,140 @@
+"""Clients of every platform service, built from a profile and the tunnel's forwards.
+
+`forwards` maps each endpoint inside the cluster ("198.51.100.21:9093") to the local endpoint its
+tunnel forward listens on; the same code therefore works against the sandbox and a remote cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from agility.config.areas import Area
+from agility.config.profiles import Account, Profile
+from agility.core.endpoints import local_address, split
+from agility.core.errors import AgilityError
+from agility.core.retry import retrying
+from agility.reach import connect
+
+CONNECT_RETRY_S = 20  # how long a store that does not answer a new connection is tried again
+
+
+@dataclass
+class Clients:
+    profile: Profile
+    forwards: dict[str, str]
+
+    def local(self, endpoint: str) -> str:
+        if endpoint not in self.forwards:
+            raise AgilityError(f"no tunnel forward for {endpoint}; forwards: {', '.join(self.forwards)}")
+        return self.forwards[endpoint]
+
+    # --- Kafka ------------------------------------------------------------------------------
+    def kafka_account(self, area: str | None = None) -> Account:
+        """The area's own Kafka account (e.g. dev-kafka for dev) if the profile has one, else admin."""
+        accounts = self.profile.kafka.get("accounts", {})
+        if area and area in accounts:
+            return accounts[area]
+        return self.profile.account("kafka")
+
+    def kafka_settings(self, account: Account | None = None) -> dict:
+        account = account or self.profile.account("kafka")
+        return {
+            "bootstrap_servers": [self.local(endpoint) for endpoint in self.profile.kafka["bootstrap"]],
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": account.user,
+            "sasl_plain_password": account.password.reveal(),
+        }
+
+    def kafka_admin(self, account: Account | None = None, **options):
+        from kafka import KafkaAdminClient
+
+        return KafkaAdminClient(**self.kafka_settings(account), **{"request_timeout_ms": 15000, **options})
+
+    def kafka_producer(self, account: Account | None = None, **options):
+        from kafka import KafkaProducer
+
+        return KafkaProducer(**self.kafka_settings(account), **options)
+
+    def kafka_consumer(self, *topics: str, account: Account | None = None, **options):
+        from kafka import KafkaConsumer
+
+        return KafkaConsumer(*topics, **self.kafka_settings(account), **options)
+
+    # --- Cassandra --------------------------------------------------------------------------
+    def cassandra_session(self, account: Account | None = None, keyspace: str | None = None):
+        from cassandra.auth import PlainTextAuthProvider
+        from cassandra.cluster import Cluster
+        from cassandra.policies import AddressTranslator, RoundRobinPolicy
+
+        class ThroughTunnel(AddressTranslator):
+            def translate(self, addr):
+                return local_address(addr)
+
+        logging.getLogger("cassandra").setLevel(logging.ERROR)
+        account = account or self.profile.account("cassandra")
+        hosts = [split(self.local(endpoint)) for endpoint in self.profile.cassandra["contact_points"]]
+        cluster = Cluster(
+            contact_points=[host for host, _ in hosts], port=hosts[0][1],
+            auth_provider=PlainTextAuthProvider(account.user, account.password.reveal()),
+            address_translator=ThroughTunnel(), load_balancing_policy=RoundRobinPolicy(),
+            protocol_version=5, connect_timeout=15, control_connection_timeout=15,
+        )
+        # a connection that times out through a busy tunnel is tried again; a refusal is not
+        return retrying(lambda: cluster.connect(keyspace), store=f"Cassandra at {hosts[0][0]}:{hosts[0][1]}",
+                        transient=cassandra_unreachable, seconds=CONNECT_RETRY_S)
+
+    # --- MySQL ------------------------------------------------------------------------------
+    def mysql_connection(self, account: Account | None = None, database: str | None = None):
+        import pymysql
+
+        account = account or self.profile.account("mysql")
+        host, port = split(self.local(self.profile.mysql["address"]))
+        return pymysql.connect(host=host, port=port, user=account.user, password=account.password.reveal(),
+                               database=database, connect_timeout=15, autocommit=True)
+
+    # --- HDFS -------------------------------------------------------------------------------
+    def webhdfs_url(self) -> str:
+        return f"http://{self.local(self.profile.hdfs['webhdfs'])}"
+
+    def hdfs_client(self, user: str | None = None):
+        from hdfs import InsecureClient
+
+        return InsecureClient(self.webhdfs_url(), user=user or self.profile.hdfs.get("user", "root"))
+
+    # --- Spark ------------------------------------------------------------------------------
+    def spark_master_state(self) -> dict:
+        with urllib.request.urlopen(f"http://{self.local(self.profile.spark['ui'])}/json/", timeout=10) as answer:
+            return json.load(answer)
+
+
+def cassandra_unreachable(error: BaseException) -> bool:
+    """Cassandra did not answer (a timeout, a lost or refused connection), as opposed to answering
+    with a refusal (wrong credentials): only the first is worth another try."""
+    from cassandra import AuthenticationFailed, OperationTimedOut, Timeout, Unavailable
+    from cassandra.cluster import NoHostAvailable
+    from cassandra.connection import ConnectionException
+
+    if isinstance(error, NoHostAvailable):
+        return not any(isinstance(reason, AuthenticationFailed) for reason in error.errors.values())
+    return isinstance(error, OperationTimedOut | Timeout | Unavailable | ConnectionException)
+
+
+# --- clients through the composed tunnels (agility.reach.connect) -----------------------------
+@contextmanager
+def operator_clients(profile: Profile):
+    with connect.forwards(profile) as found:
+        yield Clients(profile, found)
+
+
+@contextmanager
+def area_clients(profile: Profile, area: Area):
+    """Clients for a job of `area`: Kafka through the area developer's own tunnel when the profile
+    has that identity and no open tunnel carries Kafka already."""
+    developer = area.kafka_account if area.kafka_account in profile.ssh_users else None
+    with connect.forwards(profile, developer) as found:
+        yield Clients(profile, found)

@@ -1,0 +1,1 @@
+"""Configuration as data: profiles, work areas, the provisioning declaration, the developers' registry."""

@@ -1,0 +1,1 @@
+"""Foundations: errors, paths, waits, processes, endpoints, leases, retries. Imports nothing of agility's."""

@@ -1,0 +1,52 @@
+"""A work area's Kafka developer end to end: the Linux user on every node (to reach the edge
+through the bastion), the area's SCRAM account with its ACLs, and the Kafka client settings in
+the user's home on the edge node."""
+
+from __future__ import annotations
+
+from agility.clients.edge_kafka import EdgeKafkaTools
+from agility.clients.services import Clients
+from agility.config import declaration
+from agility.config.areas import Area
+from agility.config.profiles import Profile
+from agility.provisioning import hdfs, kafka, stores
+from agility.provisioning.linux import LinuxUser, plan_group, plan_user
+from agility.provisioning.people import declared_user
+from agility.provisioning.plan import Plan
+from agility.reach.ssh import ClusterShell
+
+
+def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
+    """The area's Kafka developer as the provisioning declaration has it (uid, groups, key)."""
+    spec = declaration.load(profile)
+    return declared_user(profile, spec.user(area.kafka_account), spec.source)
+
+
+def provision_linux_user(profile: Profile, area: Area) -> list[str]:
+    """The area's Kafka developer on every node, created by the operator over SSH."""
+    user = kafka_developer(profile, area)
+    with ClusterShell(profile) as operator:
+        return Plan([action for node in profile.nodes
+                     for action in (*plan_group(operator, node, area.linux_group, area.linux_gid),
+                                    *plan_user(operator, node, user))]).apply()
+
+
+def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """Idempotent: returns the changes made (none on a second run)."""
+    return provision_linux_user(profile, area) + provision_kafka_account(profile, clients, area)
+
+
+def provision_kafka_account(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """The area's SCRAM account and ACLs (as the Kafka admin), its Cassandra role and MariaDB user
+    (rights on the area's keyspace and database only), its HDFS directory (owned by the area's HDFS
+    account, mode 750), and the developer's Kafka client settings on the edge node. `clients` must
+    reach Kafka (any tunnel that carries it)."""
+    user = kafka_developer(profile, area)
+    changes = kafka.ensure_area_account(clients, area)
+    changes += stores.ensure_cassandra_role(clients, area) + stores.ensure_mysql_user(clients, area)
+    changes += hdfs.ensure_area_directory(clients, area)
+    with ClusterShell(profile, user=user.name) as developer:
+        tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
+        if tools.install_client_config():
+            changes.append(f"{profile.edge}: Kafka client settings for {user.name}")
+    return changes

@@ -1,0 +1,1 @@
+"""The way into a cluster: SSH tunnels through the bastion, commands on nodes over SSH."""
