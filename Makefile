@@ -38,7 +38,8 @@ fetch: setup
 
 lint: python
 	@$(PY) -m ruff check agility steps fixtures tests bench conftest.py
-	@$(VENV)/bin/lint-imports --no-cache >/dev/null || { echo 'lint-imports: an import goes up the layers (see pyproject.toml [tool.importlinter])'; exit 1; }
+	@# the package's layers (pyproject.toml [tool.importlinter]): on failure, which import goes up
+	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) || { echo "$$out" | sed -n '/Broken contracts/,$$p'; exit 1; }
 
 # the tests that need no service (marked `unit`): seconds, no sandbox started or touched
 unit: python

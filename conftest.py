@@ -4,7 +4,7 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.reporting",
     "fixtures.platform",
-    "fixtures.areas",
+    "fixtures.area_developers",
     "steps.common",
     "steps.sandbox",
     "steps.kafka_act",

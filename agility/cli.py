@@ -7,6 +7,8 @@ import json
 import sys
 from dataclasses import asdict
 
+from tabulate import tabulate
+
 from agility.checks import health
 from agility.clients.services import operator_clients
 from agility.config import declaration, profiles
@@ -14,7 +16,7 @@ from agility.config.developers import check_developer, registry
 from agility.core.errors import AgilityError, exit_status
 from agility.provisioning import apply as run
 from agility.provisioning import target
-from agility.provisioning.area_accounts import provision_kafka_area
+from agility.provisioning.area_accounts import provision_area
 from agility.reach import tunnel
 from agility.sandbox.artifacts import fetch_all
 from agility.sandbox.cluster import Sandbox
@@ -71,18 +73,22 @@ def cmd_status(args) -> int:
                          indent=2))
     else:
         if rows:
-            _print(f"{'node':<9} {'service':<13} {'address':<15} {'ports':<22} {'pid':>7}  {'rss':>7}  program")
-            for row in rows:
-                ports = ",".join(str(port) for port in row["ports"].values())
-                pid = row["pid"] or "-"
-                rss = f"{row['rss_bytes'] / 2**20:.0f}M" if row["alive"] else "dead"
-                _print(f"{row['node']:<9} {row['service']:<13} {row['address']:<15} {ports:<22} {pid:>7}  {rss:>7}  {row['program']}")
+            _print(_process_table(rows))
             _print("")
         for check in checks:
             mark = "✓" if check.ok else "✗"
             _print(f"{mark} {check.service:<10} {check.detail}  ({check.seconds:.2f} s)")
     dead = [row for row in rows if not row["alive"]]
     return 0 if all(check.ok for check in checks) and not dead else 1
+
+
+def _process_table(rows: list[dict]) -> str:
+    """`sandbox status`'s table: one line per service instance, pid and RSS aligned right."""
+    lines = [[row["node"], row["service"], row["address"], ",".join(str(port) for port in row["ports"].values()),
+              row["pid"] or "-", f"{row['rss_bytes'] / 2**20:.0f}M" if row["alive"] else "dead", row["program"]]
+             for row in rows]
+    return tabulate(lines, headers=["node", "service", "address", "ports", "pid", "rss", "program"], tablefmt="plain",
+                    colalign=("left", "left", "left", "left", "right", "right", "left"), disable_numparse=True)
 
 
 def cmd_logs(args) -> int:
@@ -114,7 +120,7 @@ def cmd_provision_area(args) -> int:
     profile = profiles.load(args.profile)
     area = profile.area(args.area)
     with operator_clients(profile) as clients:
-        changes = provision_kafka_area(profile, clients, area)
+        changes = provision_area(profile, clients, area)
     for change in changes:
         _print(f"  + {change}")
     _print(f"area {area.name}: {len(changes)} change(s)" if changes else f"area {area.name}: no changes")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agility import areas, profiles  # noqa: E402
 from agility.jobs import analytics, analytics_reference, pipeline, producer  # noqa: E402
 from agility.jobs.ledger import Ledger  # noqa: E402
-from agility.provisioning.area_accounts import provision_kafka_account, provision_linux_user  # noqa: E402
+from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 from agility.reach.connect import area_clients  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 
@@ -39,7 +39,7 @@ def main() -> None:
     provision_linux_user(profile, area)
     dataset = args.dataset or f"bench_{uuid.uuid4().hex[:8]}"
     with area_clients(profile, area) as clients:
-        provision_kafka_account(profile, clients, area)
+        provision_area_accounts(profile, clients, area)
         if not args.dataset:
             print(producer.run(clients, area, dataset, args.orders, seed=11, profile_name=profile.name,
                                progress=False, fresh_ledger=True).summary())

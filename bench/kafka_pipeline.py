@@ -31,7 +31,7 @@ from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.jobs.sink_hdfs import HdfsSink  # noqa: E402
 from agility.jobs.sink_mysql import MySqlSink  # noqa: E402
-from agility.provisioning.area_accounts import provision_kafka_account, provision_linux_user  # noqa: E402
+from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 from agility.reach.connect import area_clients  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 from agility.sandbox.cluster import Sandbox  # noqa: E402
@@ -122,7 +122,7 @@ def main() -> None:
     area = areas.get("test")
     provision_linux_user(profile, area)  # before the developer's tunnel can open
     with area_clients(profile, area) as clients, ClusterShell(profile) as shell:
-        provision_kafka_account(profile, clients, area)
+        provision_area_accounts(profile, clients, area)
         size = len(records.encode(orders.generate(1, 1)[0]))
         reference = producer_perf(profile, shell, clients, area.topic(fresh()), args.orders, size)
         direct = our_producer_direct(sandbox, profile, area, args.orders)

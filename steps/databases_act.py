@@ -3,287 +3,163 @@ into the package. The orders come from the pipeline itself, once per module."""
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
-
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import pipeline
-from agility.clients import workstation as db_clients
-from agility.config.profiles import Account, Secret
-from agility.core import endpoints
-from agility.core.errors import AgilityError
-from agility.jobs import orders, producer, query, spark_cassandra
-from agility.reach import connect, tunnel
+from agility.checks import database_answers as answers
+from agility.checks.shared_dataset import SharedDataset
+from agility.clients.workstation import Workstation, workstation
 
 ORDERS = 1500
 SEED = 4711
-SHOWN_FIELDS = ["order_id", "customer_name", "product", "quantity", "amount"]
-WRONG_PASSWORD_ENV = "AGILITY_DEMO_WRONG_PASSWORD"
-
-
-@dataclass
-class Stores:
-    """The act's dataset in both stores, and the clients that reach it."""
-
-    dataset: str = ""
-    developer: object = None
-    customer: str = ""
-    customer_orders: list[str] = field(default_factory=list)
-    tools: db_clients.Workstation | None = None
-    answers: dict = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
-def stores():
-    state = Stores()
-    yield state
-    if state.tools is not None:
-        state.tools.files.__exit__(None, None, None)  # the option files go with the module
+def stores() -> SharedDataset:
+    """The act's dataset in both stores, written by the cassandra and mysql sinks."""
+    return SharedDataset("orders_db", SEED, sinks=("cassandra", "mysql"))
+
+
+@pytest.fixture(scope="module")
+def customer() -> answers.Customer:
+    return answers.busiest_customer(SEED, ORDERS)
+
+
+@pytest.fixture(scope="module")
+def workstation_tools(connections) -> Workstation:
+    """The developer's mariadb and cqlsh for the module; their option files go with it."""
+    with workstation(connections.open("dev").clients) as tools:
+        yield tools
 
 
 @given("a fresh dev dataset of orders written by the cassandra and mysql sinks", target_fixture="developer")
 def fresh_dataset_in_stores(platform, connections, stores, narrate):
     developer = connections.open("dev", narrate)
-    if not stores.dataset:
-        stores.dataset = f"orders_db_{uuid.uuid4().hex[:8]}"
-        narrate(producer.run(developer.clients, developer.area, stores.dataset, ORDERS, seed=SEED,
-                             profile_name=platform.name, progress=False).summary())
-        for sink in ("cassandra", "mysql"):
-            narrate(pipeline.run_sink(sink, developer.clients, developer.area, stores.dataset).summary())
-        stores.customer, stores.customer_orders = busiest_customer()
-        stores.tools = db_clients.workstation(developer.clients).__enter__()
-    narrate(f"dataset {stores.dataset}: MySQL {developer.area.database}.{stores.dataset}, "
-            f"Cassandra {developer.area.keyspace}.{stores.dataset}, {ORDERS} orders")
-    stores.developer = developer
+    answers.fill_stores(platform.name, developer.clients, developer.area, stores, ORDERS, narrate)
     return developer
-
-
-def busiest_customer() -> tuple[str, list[str]]:
-    """The customer with the most orders in the produced stream, and their order ids."""
-    made = orders.generate(SEED, ORDERS)
-    customer = Counter(order["customer_id"] for order in made).most_common(1)[0][0]
-    return customer, sorted(order["order_id"] for order in made if order["customer_id"] == customer)
 
 
 # --- the tunnel and the MySQL client -----------------------------------------------------------
 @when("I look at the stores tunnel of the dev area", target_fixture="stores_tunnel")
 def stores_tunnel(platform, narrate):
-    state = tunnel.running(platform, None, connect.STORES)
-    assert state is not None, "no stores tunnel of the operator is running"
-    narrate(f"{state['user']}@{platform.bastion.host}, pid {state['pid']}: "
-            + ", ".join(f"{local} ⇢ {remote}" for remote, local in state["forwards"].items()))
-    return state
+    return answers.stores_tunnel(platform, narrate)
 
 
 @then("it forwards the MySQL server to a local address on this host")
 def forwards_mysql(platform, stores_tunnel, narrate):
-    local = stores_tunnel["forwards"].get(platform.mysql["address"])
-    narrate(f"MySQL {platform.mysql['address']} is {local} on this host")
-    assert local == endpoints.local_endpoint(platform.mysql["address"]) and local.startswith("127.")
+    assert not answers.mysql_forward_problems(platform, stores_tunnel, narrate)
 
 
 @then("the MySQL client's option file names that local address and the account, readable only by me")
-def option_file(stores, stores_tunnel, platform, narrate):
-    client = stores.tools.mariadb
-    narrate(f"{client.option_file} ({db_clients.mode_of(client.option_file)}): {client.option_file_shown()}")
-    assert f"{client.host}:{client.port}" == stores_tunnel["forwards"][platform.mysql["address"]]
-    assert db_clients.mode_of(client.option_file) == "0o600"
-    assert db_clients.mode_of(client.option_file.parent) == "0o700"
+def option_file(platform, workstation_tools, stores_tunnel, narrate):
+    assert not answers.option_file_problems(platform, workstation_tools.mariadb, stores_tunnel, narrate)
 
 
 @then("the mariadb client connects through the tunnel with no password on its command line")
-def mariadb_connects(stores, narrate):
-    client = stores.tools.mariadb
-    answer = client.query("SELECT CURRENT_USER(), VERSION(), @@hostname")
-    narrate(f"$ {answer.command}")
-    narrate(f"{dict(zip(answer.columns, answer.rows[0], strict=True))} in {answer.seconds * 1000:.0f} ms")
-    assert client.account.password.reveal() not in answer.command
-    assert answer.rows[0][0].startswith(f"{client.account.user}@")
+def mariadb_connects(workstation_tools, narrate):
+    assert not answers.mariadb_login_problems(workstation_tools.mariadb, narrate)
 
 
 # --- SELECT ... WHERE with both command-line clients -------------------------------------------
-def show(answer, narrate):
-    """Narrate a client's command, its first rows and its count; return the answer."""
-    narrate(f"$ {answer.command}")
-    for row in answer.rows[:5]:
-        narrate(" | ".join(row))
-    narrate(f"({len(answer.rows)} rows, {answer.seconds * 1000:.0f} ms)")
-    return answer
+@pytest.fixture
+def mariadb_answer(workstation_tools, developer, stores, customer):
+    """The MySQL client's answer, asked quietly when the scenario did not ask it (a step's own
+    answer, its target fixture, takes this one's place)."""
+    return answers.mariadb_customer(workstation_tools, developer.area, stores.name, customer, lambda line: None)
 
 
-@when("I select one customer's orders with the mariadb client")
-def mariadb_select(stores, developer, narrate):
-    statement = db_clients.select_text(f"{developer.area.database}.{stores.dataset}", SHOWN_FIELDS,
-                                       "customer_id", stores.customer)
-    stores.answers["mariadb"] = show(stores.tools.mariadb.query(statement), narrate)
+@when("I select one customer's orders with the mariadb client", target_fixture="mariadb_answer")
+def mariadb_select(workstation_tools, developer, stores, customer, narrate):
+    return answers.mariadb_customer(workstation_tools, developer.area, stores.name, customer, narrate)
 
 
 @then("the MySQL client shows exactly that customer's orders")
-def mariadb_shows_customer(stores):
-    answer = stores.answers["mariadb"]
-    assert answer.columns == SHOWN_FIELDS
-    assert sorted(row[0] for row in answer.rows) == stores.customer_orders
+def mariadb_shows_customer(mariadb_answer, customer):
+    assert not answers.customer_answer_problems(mariadb_answer, customer)
 
 
-@when("I select the same customer's orders with cqlsh")
-def cqlsh_select(stores, developer, narrate):
-    statement = db_clients.select_text(f"{developer.area.keyspace}.{stores.dataset}", SHOWN_FIELDS,
-                                       "customer_id", stores.customer, cql=True)
-    stores.answers["cqlsh"] = show(stores.tools.cqlsh.query(statement), narrate)
+@when("I select the same customer's orders with cqlsh", target_fixture="cqlsh_answer")
+def cqlsh_select(workstation_tools, developer, stores, customer, narrate):
+    return answers.cqlsh_customer(workstation_tools, developer.area, stores.name, customer, narrate)
 
 
 @then("cqlsh shows the same orders as the MySQL client")
-def cqlsh_same(stores, developer):
-    answer = stores.answers["cqlsh"]
-    if "mariadb" not in stores.answers:  # the scenario alone: ask MySQL too
-        mariadb_select(stores, developer, lambda line: None)
-    expected = stores.answers["mariadb"]
-    assert answer.columns == SHOWN_FIELDS
-    assert sorted(as_numbers(row) for row in answer.rows) == sorted(as_numbers(row) for row in expected.rows)
-    assert stores.tools.cqlsh.account.password.reveal() not in answer.command
-
-
-def as_numbers(row: list[str]) -> tuple:
-    """A row of text with numbers compared as numbers (cqlsh prints 12.3 where MySQL prints 12.30)."""
-    return tuple(query.plain(query.typed(name, cell)) if name in ("quantity", "amount") else cell
-                 for name, cell in zip(SHOWN_FIELDS, row, strict=True))
+def cqlsh_same(cqlsh_answer, mariadb_answer, workstation_tools):
+    assert not answers.same_answer_problems(cqlsh_answer, mariadb_answer, workstation_tools)
 
 
 # --- the query job -----------------------------------------------------------------------------
 @when("I run the query job for one customer's orders", target_fixture="queried")
-def run_query_job(stores, developer, narrate):
-    result = query.run(developer.clients, developer.area,
-                       query.build(stores.dataset, SHOWN_FIELDS, "customer_id", stores.customer))
-    narrate(f"MySQL:     {result.sql}  ← ({stores.customer!r}, {result.query.limit})")
-    narrate(f"Cassandra: {result.cql}  ← ({stores.customer!r},)")
-    narrate(result.summary())
-    return result
+def run_query_job(developer, stores, customer, narrate):
+    return answers.query_customer(developer.clients, developer.area, stores.name, customer, narrate)
 
 
 @then("MySQL and Cassandra return the same rows for that customer")
-def same_rows(stores, queried):
-    assert queried.same and len(queried.mysql_rows) == len(stores.customer_orders)
-    assert [row[0] for row in queried.mysql_rows] == stores.customer_orders
+def same_rows(queried, customer):
+    assert not answers.query_answer_problems(queried, customer)
 
 
 @when(parsers.parse('I run the query job with the value "{first}" and then "{second}"'), target_fixture="attempts")
-def injection_attempts(stores, developer, first, second, narrate):
-    results = [query.run(developer.clients, developer.area, query.build(stores.dataset, SHOWN_FIELDS, "customer_id", value))
-               for value in (first, second)]
-    for result in results:
-        narrate(result.summary())
-    return results
+def injection_attempts(developer, stores, first, second, narrate):
+    return answers.query_values(developer.clients, developer.area, stores.name, [first, second], narrate)
 
 
 @then("both databases return no rows for either value")
 def no_rows(attempts):
-    assert all(not result.mysql_rows and not result.cassandra_rows for result in attempts)
+    assert not answers.rows_found_problems(attempts)
 
 
 @then("a field name carrying SQL is refused before any statement is sent")
 def field_refused(stores, narrate):
-    with pytest.raises(AgilityError) as refused:
-        query.build(stores.dataset, SHOWN_FIELDS, "customer_id = customer_id OR 1", "x")
-    narrate(f"refused: {refused.value}")
+    assert not answers.field_refusal_problems(stores.name, narrate)
 
 
 @then("both tables still hold every order")
-def tables_intact(stores, developer, narrate):
-    mysql = spark_cassandra.mysql_summary(developer.clients, developer.area, stores.dataset)
-    cql = spark_cassandra.cql_summary(developer.clients, developer.area, stores.dataset)
-    narrate(f"MySQL {mysql['rows']} rows, Cassandra {cql['rows']} rows")
-    assert mysql["rows"] == cql["rows"] == ORDERS
+def tables_intact(developer, stores, narrate):
+    assert not answers.intact_problems(developer.clients, developer.area, stores.name, stores.orders, narrate)
 
 
 # --- PySpark on the cluster --------------------------------------------------------------------
-@when(parsers.re(r"I run the PySpark (?P<what>job on the Cassandra table|JDBC read of the MySQL table) on the edge node"),
-      target_fixture="spark_result")
-def run_spark(platform, cluster_shell, stores, developer, what, narrate):
-    source = "cassandra" if "Cassandra" in what else "jdbc"
-    result = spark_cassandra.run_on_edge(cluster_shell, platform, source, developer.area, stores.dataset)
-    narrate(f"{result['application_id']} on {platform.spark['master']}, driver on {platform.edge}: "
-            f"{result['rows']} rows in {result['partitions']} partitions, amount {result['amount']}, "
-            f"quantity {result['quantity']} ({result['seconds']:.1f} s)")
-    narrate("by region (a GROUP BY that CQL cannot do): "
-            + ", ".join(f"{region} {count}" for region, count in result["by_region"].items()))
-    return result
+@when("I run the PySpark job on the Cassandra table on the edge node", target_fixture="spark_result")
+def spark_on_cassandra(platform, cluster_shell, developer, stores, narrate):
+    return answers.spark_read(platform, cluster_shell, "cassandra", developer.area, stores.name, narrate)
 
 
-@then(parsers.re(r"its count, total amount and order ids equal (?P<reference>CQL's own aggregate|what PyMySQL reads)"))
-def spark_equals_reference(stores, developer, spark_result, reference, narrate):
-    summarize = spark_cassandra.cql_summary if reference.startswith("CQL") else spark_cassandra.mysql_summary
-    expected = summarize(developer.clients, developer.area, stores.dataset)
-    narrate(f"{expected['statement']}: {expected['rows']} rows, amount {expected['amount']}, "
-            f"quantity {expected['quantity']}; ids sha256 {expected['ids_sha256'][:16]}…")
-    assert spark_cassandra.differences(spark_result, expected) == {}
-    assert sum(spark_result["by_region"].values()) == spark_result["rows"] == ORDERS
+@when("I run the PySpark JDBC read of the MySQL table on the edge node", target_fixture="spark_result")
+def spark_over_jdbc(platform, cluster_shell, developer, stores, narrate):
+    return answers.spark_read(platform, cluster_shell, "mysql", developer.area, stores.name, narrate)
+
+
+@then("its count, total amount and order ids equal CQL's own aggregate")
+def spark_equals_cql(developer, stores, spark_result, narrate):
+    assert not answers.spark_reference_problems(developer.clients, developer.area, stores.name, "cassandra",
+                                                spark_result, stores.orders, narrate)
+
+
+@then("its count, total amount and order ids equal what PyMySQL reads")
+def spark_equals_pymysql(developer, stores, spark_result, narrate):
+    assert not answers.spark_reference_problems(developer.clients, developer.area, stores.name, "mysql",
+                                                spark_result, stores.orders, narrate)
 
 
 # --- clear failures ----------------------------------------------------------------------------
-def attempt(tool: str, platform, cluster_shell, stores, developer, dataset: str, wrong: bool):
-    """Use one tool the way the act does, with a wrong password or on `dataset`; its AgilityError."""
-    clients, area = developer.clients, developer.area
-    mysql_account = Account(platform.account("mysql").user, Secret(env=WRONG_PASSWORD_ENV)) if wrong else None
-    cassandra_account = Account(platform.account("cassandra").user, Secret(env=WRONG_PASSWORD_ENV)) if wrong else None
-    try:
-        if tool == "the mariadb client":
-            with db_clients.workstation(clients, mysql_account, cassandra_account) as tools:
-                tools.mariadb.query(f"SELECT order_id FROM {area.database}.{dataset} LIMIT 1")
-        elif tool == "cqlsh":
-            with db_clients.workstation(clients, mysql_account, cassandra_account) as tools:
-                tools.cqlsh.query(f"SELECT order_id FROM {area.keyspace}.{dataset} LIMIT 1")
-        elif tool == "the query job":
-            return [query_failure(query.mysql_rows, clients, area, dataset, mysql_account),
-                    query_failure(query.cassandra_rows, clients, area, dataset, cassandra_account)]
-        else:
-            source = "cassandra" if "connector" in tool else "jdbc"
-            spark_cassandra.run_on_edge(cluster_shell, platform, source, area, dataset,
-                                        account=cassandra_account if source == "cassandra" else mysql_account)
-    except AgilityError as error:
-        return [error]
-    raise AssertionError(f"{tool} did not fail")
-
-
-def query_failure(store_rows, clients, area, dataset, account) -> AgilityError:
-    """The query job's failure in one store (each store's message shows, not only the first's)."""
-    with pytest.raises(AgilityError) as failed:
-        store_rows(clients, area, query.build(dataset, ["order_id"], "order_id", "o-1"), account)
-    return failed.value
-
-
 @when(parsers.parse("I use {tool} with a wrong password"), target_fixture="failures")
-def use_with_wrong_password(platform, cluster_shell, stores, developer, tool, monkeypatch, narrate):
-    monkeypatch.setenv(WRONG_PASSWORD_ENV, f"not-the-password-{uuid.uuid4().hex[:6]}")
-    failures = attempt(tool, platform, cluster_shell, stores, developer, stores.dataset, wrong=True)
-    for failure in failures:
-        narrate(str(failure))
-    return failures
+def use_with_wrong_password(platform, cluster_shell, developer, stores, tool, narrate):
+    return answers.failures(tool, platform, developer.clients, cluster_shell, developer.area, stores.name, narrate,
+                            wrong_password=True)
 
 
 @when(parsers.parse("I use {tool} on a table that does not exist"), target_fixture="failures")
-def use_on_missing_table(platform, cluster_shell, stores, developer, tool, narrate):
-    failures = attempt(tool, platform, cluster_shell, stores, developer, f"missing_{uuid.uuid4().hex[:8]}", wrong=False)
-    for failure in failures:
-        narrate(str(failure))
-    return failures
+def use_on_missing_table(platform, cluster_shell, developer, unique, tool, narrate):
+    return answers.failures(tool, platform, developer.clients, cluster_shell, developer.area, unique("missing"),
+                            narrate)
 
 
 @then("it fails with a message about wrong credentials and no Java stack trace")
 def clear_credentials_message(failures):
-    for failure in failures:
-        assert "wrong credentials" in str(failure), failure
-        assert_no_stack_trace(str(failure))
+    assert not answers.credentials_message_problems(failures)
 
 
 @then("it fails with a message about the missing table and no Java stack trace")
 def clear_missing_message(failures):
-    for failure in failures:
-        assert "no such table" in str(failure) or "has no table" in str(failure), failure
-        assert_no_stack_trace(str(failure))
-
-
-def assert_no_stack_trace(message: str) -> None:
-    assert "\tat " not in message and "Traceback" not in message and len(message.splitlines()) <= 2, message
+    assert not answers.missing_table_message_problems(failures)

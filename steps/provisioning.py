@@ -13,7 +13,7 @@ from agility.config.developers import registry
 from agility.config.profiles import Account, Secret
 from agility.provisioning import apply as run
 from agility.provisioning import people, target
-from agility.provisioning.area_accounts import kafka_developer, provision_kafka_account, provision_linux_user
+from agility.provisioning.area_accounts import kafka_developer, provision_area, provision_linux_user
 from agility.provisioning.linux import LinuxUser, remove_user
 from agility.provisioning.plan import Plan
 
@@ -53,8 +53,7 @@ def repaired(platform, developer, removed_from, narrate):
 
 @when("I provision the dev area again", target_fixture="changes")
 def provision_again(platform, developer, narrate):
-    changes = provision_linux_user(platform, developer.area) + provision_kafka_account(platform, developer.clients,
-                                                                                        developer.area)
+    changes = provision_area(platform, developer.clients, developer.area)
     narrate("; ".join(changes) or "no changes")
     return changes
 

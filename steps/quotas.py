@@ -3,10 +3,10 @@
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import quotas as quota_checks
+from agility.checks import kafka_quotas, mariadb_quotas, spark_quotas
+from agility.checks.kafka_quotas import MiB
 from agility.jobs import spark_limits
-
-MiB = quota_checks.MiB
+from agility.provisioning.area_quotas import apply_quotas
 
 
 @pytest.fixture
@@ -15,13 +15,13 @@ def quota_topics(developer):
     made: list[str] = []
     yield made
     if made:
-        quota_checks.delete_topics(developer.clients, *made)
+        kafka_quotas.delete_topics(developer.clients, *made)
 
 
 # --- the declaration, applied --------------------------------------------------------------------
 @given("the prod area's byte rates, MariaDB limits and Spark cap are applied as declared", target_fixture="prod_quotas")
 def quotas_applied(platform, narrate):
-    state = quota_checks.apply_quotas(platform, "prod")
+    state = apply_quotas(platform, "prod")
     narrate("; ".join(state.applied) or "already in place: nothing to change")
     narrate(f"declared for prod: {state.declared}; the services report: {state.reported}")
     assert state.declared["kafka"] and state.declared["mysql"] and state.declared["spark"], state.declared
@@ -33,7 +33,7 @@ def quotas_applied(platform, narrate):
 @when(parsers.parse("the prod account produces to a fresh prod topic as fast as it can for {seconds:d} seconds"),
       target_fixture="measured")
 def prod_produces(developer, seconds, narrate):
-    measured = quota_checks.produce_to_fresh_topic(developer.clients, developer.area,
+    measured = kafka_quotas.produce_to_fresh_topic(developer.clients, developer.area,
                                                    developer.clients.kafka_account("prod"), seconds=seconds)
     narrate(measured.summary())
     return measured
@@ -49,7 +49,7 @@ def near_the_quota(prod_quotas, measured, low, high, which, narrate):
 
 @then("the dev account, which has no quota, produces the same bytes unthrottled and faster")
 def dev_produces_faster(platform, developer, measured, narrate):
-    dev = quota_checks.produce_to_fresh_topic(developer.clients, platform.area("dev"),
+    dev = kafka_quotas.produce_to_fresh_topic(developer.clients, platform.area("dev"),
                                               developer.clients.kafka_account("dev"), total_bytes=measured.bytes)
     narrate(dev.summary())
     # the quota is what slows prod down: without one the broker never throttles, and the rate
@@ -59,7 +59,7 @@ def dev_produces_faster(platform, developer, measured, narrate):
 
 @given(parsers.parse("a fresh prod topic holding {size:d} MiB written by the admin"), target_fixture="full_topic")
 def full_topic(developer, quota_topics, size, narrate):
-    topic, written = quota_checks.fresh_topic_with(developer.clients, developer.area, size * MiB)
+    topic, written = kafka_quotas.fresh_topic_with(developer.clients, developer.area, size * MiB)
     quota_topics.append(topic)
     narrate(f"{topic}: {written.summary()}")
     return topic
@@ -68,14 +68,14 @@ def full_topic(developer, quota_topics, size, narrate):
 @when(parsers.parse("the prod account reads it from the beginning as fast as it can for {seconds:d} seconds"),
       target_fixture="measured")
 def prod_consumes(developer, full_topic, seconds, narrate):
-    measured = quota_checks.consume(developer.clients, developer.clients.kafka_account("prod"), full_topic, seconds)
+    measured = kafka_quotas.consume(developer.clients, developer.clients.kafka_account("prod"), full_topic, seconds)
     narrate(measured.summary())
     return measured
 
 
 @then("the admin, who has no quota, reads the same bytes unthrottled and faster")
 def admin_consumes_faster(developer, full_topic, measured, narrate):
-    admin = quota_checks.consume(developer.clients, developer.clients.kafka_account(None), full_topic, 60,
+    admin = kafka_quotas.consume(developer.clients, developer.clients.kafka_account(None), full_topic, 60,
                                  total_bytes=measured.bytes)
     narrate(admin.summary())
     assert admin.bytes >= measured.bytes and admin.throttle_max_ms == 0 and admin.rate > measured.rate, (
@@ -85,8 +85,8 @@ def admin_consumes_faster(developer, full_topic, measured, narrate):
 # --- MariaDB -------------------------------------------------------------------------------------
 @when("the prod MariaDB account opens connections until one is refused", target_fixture="connections_proof")
 def open_connections(platform, developer, prod_quotas, narrate):
-    proof = quota_checks.connections_until_refused(developer.clients, platform.account("mysql", "prod"),
-                                                   prod_quotas.declared["mysql"]["max_user_connections"])
+    proof = mariadb_quotas.connections_until_refused(developer.clients, platform.account("mysql", "prod"),
+                                                     prod_quotas.declared["mysql"]["max_user_connections"])
     narrate(proof.summary())
     return proof
 
@@ -106,9 +106,9 @@ def connections_answer(connections_proof, limit):
 @when("the prod MariaDB account inserts into a fresh table in one transaction until a statement is refused",
       target_fixture="queries_proof")
 def insert_until_refused(platform, developer, prod_quotas, narrate):
-    proof = quota_checks.queries_until_refused(developer.clients, platform.account("mysql", "prod"),
-                                               developer.area.database,
-                                               prod_quotas.declared["mysql"]["max_queries_per_hour"])
+    proof = mariadb_quotas.queries_until_refused(developer.clients, platform.account("mysql", "prod"),
+                                                 developer.area.database,
+                                                 prod_quotas.declared["mysql"]["max_queries_per_hour"])
     narrate(proof.summary())
     return proof
 
@@ -138,7 +138,7 @@ def works_after_reset(queries_proof):
 @when(parsers.re(r"a prod Spark job asks for (?P<cores>\d+) cores?(?: and (?P<memory>\w+) per executor)?"),
       target_fixture="spark_run")
 def prod_spark_job(developer, cores, memory, narrate):
-    run = quota_checks.spark_job(developer.clients, developer.shell, developer.area, cores=int(cores), memory=memory)
+    run = spark_quotas.spark_job(developer.clients, developer.shell, developer.area, cores=int(cores), memory=memory)
     narrate(run.summary())
     return run
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from agility.clients.sql import quoted
 from agility.config.areas import Area, check_dataset
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
-from agility.jobs.sink_mysql import quoted
 
 EXAMPLES = 5
 KEY = "order_id"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from agility.clients.services import Clients
 from agility.core.errors import AgilityError
+from agility.jobs import count_rows
 from agility.jobs.producer import ensure_topics
 from agility.reach.ssh import ClusterShell
 
@@ -101,15 +100,7 @@ def hdfs_read(clients: Clients, path: str) -> tuple[bytes, list[str]]:
 
 def spark_count(shell: ClusterShell, node: str, master: str, rows: int) -> dict:
     """Run the count job on a node inside the cluster (the driver must reach the workers)."""
-    result = shell.run(
-        node,
-        ["/opt/agility/venv/bin/python", "-m", "agility.jobs.count_rows", "--master", master, "--rows", str(rows)],
-        timeout=300,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise AgilityError(f"the Spark job printed no result:\n{result.stdout[-1500:]}\n{result.stderr[-1500:]}")
-    return json.loads(lines[-1])
+    return count_rows.run_on_edge(shell, shell.profile, rows=rows, master=master, node=node)
 
 
 def hostnames(shell: ClusterShell, nodes: list[str]) -> dict[str, str]:

@@ -66,7 +66,10 @@ class Clients:
         return KafkaConsumer(*topics, **self.kafka_settings(account), **options)
 
     # --- Cassandra --------------------------------------------------------------------------
-    def cassandra_session(self, account: Account | None = None, keyspace: str | None = None):
+    def cassandra_session(self, account: Account | None = None, keyspace: str | None = None,
+                          patience: float = CONNECT_RETRY_S):
+        """A session as `account` (the admin by default). A connection that times out is tried again
+        for `patience` seconds; 0 leaves the retrying to the caller (a sink has its own)."""
         from cassandra.auth import PlainTextAuthProvider
         from cassandra.cluster import Cluster
         from cassandra.policies import AddressTranslator, RoundRobinPolicy
@@ -78,15 +81,26 @@ class Clients:
         logging.getLogger("cassandra").setLevel(logging.ERROR)
         account = account or self.profile.account("cassandra")
         hosts = [split(self.local(endpoint)) for endpoint in self.profile.cassandra["contact_points"]]
-        cluster = Cluster(
-            contact_points=[host for host, _ in hosts], port=hosts[0][1],
-            auth_provider=PlainTextAuthProvider(account.user, account.password.reveal()),
-            address_translator=ThroughTunnel(), load_balancing_policy=RoundRobinPolicy(),
-            protocol_version=5, connect_timeout=15, control_connection_timeout=15,
-        )
+
+        def connect():
+            # a new Cluster each attempt: the driver shuts down one whose connect failed
+            cluster = Cluster(
+                contact_points=[host for host, _ in hosts], port=hosts[0][1],
+                auth_provider=PlainTextAuthProvider(account.user, account.password.reveal()),
+                address_translator=ThroughTunnel(), load_balancing_policy=RoundRobinPolicy(),
+                protocol_version=5, connect_timeout=15, control_connection_timeout=15,
+            )
+            try:
+                return cluster.connect(keyspace)
+            except Exception:
+                cluster.shutdown()
+                raise
+
+        if not patience:
+            return connect()
         # a connection that times out through a busy tunnel is tried again; a refusal is not
-        return retrying(lambda: cluster.connect(keyspace), store=f"Cassandra at {hosts[0][0]}:{hosts[0][1]}",
-                        transient=cassandra_unreachable, seconds=CONNECT_RETRY_S)
+        return retrying(connect, store=f"Cassandra at {self.profile.cassandra['contact_points'][0]}",
+                        transient=cassandra_unreachable, seconds=patience)
 
     # --- MySQL ------------------------------------------------------------------------------
     def mysql_connection(self, account: Account | None = None, database: str | None = None):

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,24 +212,13 @@ class Workstation:
     cqlsh: CqlshClient
 
 
-class workstation:  # noqa: N801 - used as a context manager, like open()
-    """`with workstation(clients) as tools:` both clients ready; their files are removed on exit."""
-
-    def __init__(self, clients, mysql_account: Account | None = None, cassandra_account: Account | None = None):
-        self.clients, self.accounts = clients, (mysql_account, cassandra_account)
-        self.files = ClientFiles()
-
-    def __enter__(self) -> Workstation:
-        self.files.__enter__()
-        try:
-            return Workstation(self.files, MariaDbClient(self.clients, self.files, self.accounts[0]),
-                               CqlshClient(self.clients, self.files, self.accounts[1]))
-        except BaseException:
-            self.files.__exit__(None, None, None)
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.files.__exit__(*exc)
+@contextmanager
+def workstation(clients, mysql_account: Account | None = None, cassandra_account: Account | None = None,
+                ) -> Iterator[Workstation]:
+    """`with workstation(clients) as tools:` both clients ready; their files are removed on exit,
+    also when a client cannot be made."""
+    with ClientFiles() as files:
+        yield Workstation(files, MariaDbClient(clients, files, mysql_account), CqlshClient(clients, files, cassandra_account))
 
 
 def literal(value: str) -> str:

@@ -13,6 +13,11 @@ STATE_DIR = Path(os.environ.get("AGILITY_STATE", "/var/lib/agility"))
 ARTIFACTS_DIR = CACHE_DIR / "artifacts"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # agility/, above core/
 
+# On the cluster's nodes: the venv the package is installed in (the jobs that run there, e.g. the
+# Spark drivers on the edge node; a profile may name another as spark.python) and the JVM Spark uses.
+NODE_PYTHON = "/opt/agility/venv/bin/python"
+JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+
 
 def is_checkout(folder: Path) -> bool:
     """A checkout of this project: a profiles/ folder next to a pyproject.toml naming agility."""

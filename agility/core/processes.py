@@ -1,4 +1,5 @@
-"""Small, dependency-free helpers about Linux processes."""
+"""Small helpers about Linux processes, on psutil; a process's network namespace, which psutil
+does not know about, is read from /proc."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import os
 import signal
 from pathlib import Path
 
+import psutil
+
 from agility.core.errors import ServiceNotReady
 from agility.core.waiting import wait_until
+
+GONE = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)  # exited: nothing left but an entry for the parent to reap
 
 
 def is_alive(pid: int | None) -> bool:
@@ -15,11 +20,9 @@ def is_alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return psutil.Process(pid).status() not in GONE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
-    state = stat.rsplit(")", 1)[1].split()[0]
-    return state not in ("Z", "X")
 
 
 def read_pid(path: Path) -> int | None:
@@ -61,7 +64,8 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
 
 
 def _reap() -> None:
-    """Collect exited children of ours so that they do not linger as zombies."""
+    """Collect exited children of ours so that they do not linger as zombies (any child, also one
+    not started through psutil, which psutil.wait_procs would not reap)."""
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
@@ -70,6 +74,7 @@ def _reap() -> None:
 
 
 def netns_inode(pid: int) -> int | None:
+    # psutil has no API for namespaces: the inode of /proc/<pid>/ns/net names the process's one
     try:
         return os.stat(f"/proc/{pid}/ns/net").st_ino
     except (FileNotFoundError, PermissionError, ProcessLookupError):
@@ -78,11 +83,7 @@ def netns_inode(pid: int) -> int | None:
 
 def pids_in_netns(inode: int) -> list[int]:
     """Every process whose network namespace is the one with this inode."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and netns_inode(int(entry)) == inode and is_alive(int(entry)):
-            found.append(int(entry))
-    return found
+    return [pid for pid in psutil.pids() if netns_inode(pid) == inode and is_alive(pid)]
 
 
 def rss_bytes(pid: int) -> int:
@@ -90,34 +91,24 @@ def rss_bytes(pid: int) -> int:
     total = 0
     for one in [pid, *descendants(pid)]:
         try:
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except (FileNotFoundError, ProcessLookupError):
+            total += psutil.Process(one).memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return total
 
 
 def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """The process's children, their children, and so on (none if it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def cmdline(pid: int) -> list[str]:
+    """The process's arguments (none if it is gone or a zombie). A program that rewrites its
+    arguments as one line (sshd: "sshd: /usr/sbin/sshd -D [listener] ...") is split at its spaces."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
-    except (FileNotFoundError, ProcessLookupError):
+        return psutil.Process(pid).cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return []

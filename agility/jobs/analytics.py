@@ -17,7 +17,7 @@ Reads the hourly JSON-lines batches the HDFS sink wrote under `<area root>/<data
 
 Duplicates (a record written twice) are dropped first with ROW_NUMBER over the order id. The
 exact definitions are in agility/jobs/analytics_reference.py, which computes the same tables
-from the producer's ledger. Prints readable tables, then one line `ANALYTICS_RESULT {json}`;
+from the producer's ledger. Prints readable tables, then its result as one JSON line;
 writes each table back to HDFS as Parquet under `<area root>/_analytics/<dataset>/<table>`.
 
 The master defaults to the profile's Spark master and the file system to its NameNode (when the
@@ -31,20 +31,17 @@ Exit status 2 with a one-line message when the dataset has no data on HDFS.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import socket
 import sys
 import time
 from decimal import Decimal
 
+from agility.clients import edge_jobs
 from agility.config import areas, profiles
 from agility.core.errors import AgilityError
 from agility.jobs import spark_limits
 
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
-PYTHON = "/opt/agility/venv/bin/python"  # on the cluster's nodes
-RESULT_PREFIX = "ANALYTICS_RESULT "
+MODULE = "agility.jobs.analytics"
 QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 TOP = 10
 ANOMALY_Z = 2.0
@@ -149,9 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         args.resources = spark_limits.session_settings(args.area, args.cores, args.memory, args.profile)
         result = analyse(args)
     except (NoData, AgilityError) as error:
-        print(f"analytics: {error}", file=sys.stderr)
-        return 2
-    print(RESULT_PREFIX + json.dumps(result, default=_json_value, separators=(",", ":")))
+        return edge_jobs.print_failure(edge_jobs.job_name(MODULE), error)
+    edge_jobs.print_result(result, default=_json_value)
     return 0
 
 
@@ -193,18 +189,14 @@ def _profile_defaults(name: str) -> tuple[dict, dict | None]:
 
 
 def spark_session(args):
-    os.environ.setdefault("JAVA_HOME", JAVA_HOME)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if not args.master.startswith(("yarn", "k8s://")):
-        # the hostname may resolve to another interface: executors must call back this address
-        os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
+    edge_jobs.spark_driver_environment(args.master)
     if args.hadoop_conf_dir:
         # the cluster's client settings (block size, replication): a write reserves block size x
         # replication against the area's space quota, so Hadoop's 128 MiB x 3 would not fit it
         os.environ.setdefault("HADOOP_CONF_DIR", args.hadoop_conf_dir)
     if args.hdfs_user:
         os.environ["HADOOP_USER_NAME"] = args.hdfs_user  # simple auth; Spark passes it to the executors
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # deferred: heavy, and the host that starts the job never needs it
 
     cores = int(args.resources["spark.cores.max"])
     builder = SparkSession.builder.master(args.master).appName(f"agility-analytics-{args.dataset}")
@@ -306,7 +298,7 @@ def show(spark, args, counts, files: int, frames: dict, tables: dict) -> None:
 
 
 def spark_abs_desc(column: str):
-    from pyspark.sql import functions
+    from pyspark.sql import functions  # deferred, as in spark_session()
 
     return functions.abs(functions.col(column)).desc_nulls_last()
 
@@ -328,32 +320,14 @@ def run_on_edge(shell, profile, area, dataset: str, master: str | None = None, c
     as the shell's user; its result, with the tables it printed under "printed". An AgilityError
     with the job's own one-line message when it fails, or when it asks for more than the area's
     Spark cap (the job refuses before it starts a session)."""
-    command = [PYTHON, "-m", "agility.jobs.analytics", "--area", area.name, "--dataset", dataset,
-               "--master", master or profile.spark["master"], "--hdfs", profile.hdfs["namenode"],
-               "--hdfs-user", area.hdfs_account, "--profile", profile.name,
-               *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
-               "--output", f"{profile.hdfs['namenode']}{area.hdfs_root}/_analytics/{dataset}"]
-    started = time.monotonic()
-    done = shell.run(profile.edge, [*command, *(["--quiet"] if quiet else [])], timeout=timeout, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if done.exit_status == -1:
-        raise AgilityError(f"the analytics job on {profile.edge} was killed, or its SSH session ended, before it finished")
-    if not done.ok or not lines:
-        said = [line for line in done.stderr.splitlines() if line.startswith("analytics: ")]
-        reason = said[-1].removeprefix("analytics: ") if said else _last_error(done.stderr)
-        raise AgilityError(f"the analytics job on {profile.edge} failed (exit {done.exit_status}): {reason}")
-    result = json.loads(lines[-1].removeprefix(RESULT_PREFIX))
-    result["printed"] = done.stdout[: done.stdout.index(RESULT_PREFIX)].strip("\n")
-    result["wall_seconds"] = round(time.monotonic() - started, 2)
-    return result
-
-
-def _last_error(stderr: str) -> str:
-    """The first line that names an error, without a Java or Python stack trace."""
-    for line in stderr.splitlines():
-        if "Error" in line or "Exception" in line:
-            return line.strip()[:300]
-    return (stderr.strip().splitlines() or ["no output"])[-1][:300]
+    args = ["--area", area.name, "--dataset", dataset,
+            "--master", master or profile.spark["master"], "--hdfs", profile.hdfs["namenode"],
+            "--hdfs-user", area.hdfs_account, "--profile", profile.name,
+            *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
+            "--output", f"{profile.hdfs['namenode']}{area.hdfs_root}/_analytics/{dataset}",
+            *(["--quiet"] if quiet else [])]
+    run = edge_jobs.run_module(shell, MODULE, args, what="the analytics job", timeout=timeout, node=profile.edge)
+    return {**run.checked(), "printed": run.printed, "wall_seconds": run.seconds}
 
 
 if __name__ == "__main__":

@@ -11,16 +11,15 @@ above it is refused before the session starts (exit status 2, one line `count_ro
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import socket
 import sys
 import time
 
+from agility.clients import edge_jobs
 from agility.core.errors import AgilityError
 from agility.jobs.spark_limits import session_settings
 
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+MODULE = "agility.jobs.count_rows"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         resources = session_settings(args.area, args.cores, args.memory, args.profile)
     except AgilityError as error:
-        print(f"count_rows: {error}", file=sys.stderr)
-        return 2
-    os.environ.setdefault("JAVA_HOME", JAVA_HOME)
-    os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+        return edge_jobs.print_failure(edge_jobs.job_name(MODULE), error)
+    edge_jobs.spark_driver_environment(args.master)
+    from pyspark.sql import SparkSession  # deferred: heavy, and a refused job never starts a session
 
     started = time.monotonic()
     builder = (
@@ -61,32 +57,28 @@ def main(argv: list[str] | None = None) -> int:
             {host for host in spark.sparkContext.parallelize(range(args.partitions), args.partitions)
              .map(lambda _: socket.gethostname()).collect()}
         )
-        print(json.dumps({
+        edge_jobs.print_result({
             "rows": counted, "even": even, "partitions": frame.rdd.getNumPartitions(),
             "executor_hosts": executors, "master": spark.sparkContext.master,
             "application_id": spark.sparkContext.applicationId, "seconds": round(time.monotonic() - started, 2),
             "area": args.area, "requested": resources,
-        }))
+        })
     finally:
         spark.stop()
     return 0
 
 
 def run_on_edge(shell, profile, area=None, cores: int | None = None, memory: str | None = None, rows: int = 100_000,
-                app_name: str = "agility-count-rows", timeout: float = 300) -> dict:
-    """Run the job on the profile's edge node as the shell's user, as `area`'s job if given; its
-    result, or an AgilityError with the job's own one-line refusal or failure."""
-    argv = [profile.spark.get("python", "/opt/agility/venv/bin/python"), "-m", "agility.jobs.count_rows",
-            "--master", profile.spark["master"], "--rows", str(rows), "--app-name", app_name,
+                app_name: str = "agility-count-rows", timeout: float = 300, master: str | None = None,
+                node: str | None = None) -> dict:
+    """Run the job on `node` (default the profile's edge node) as the shell's user, as `area`'s
+    job if given, on `master` (default the profile's); its result, or an AgilityError with the
+    job's own one-line refusal or failure."""
+    args = ["--master", master or profile.spark["master"], "--rows", str(rows), "--app-name", app_name,
             *(["--area", area.name, "--profile", profile.name] if area is not None else []),
             *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else [])]
-    done = shell.run(profile.edge, argv, timeout=timeout, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.ok and lines:
-        return json.loads(lines[-1])
-    said = [line.removeprefix("count_rows: ") for line in done.stderr.splitlines() if line.startswith("count_rows: ")]
-    reason = said[-1] if said else (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
-    raise AgilityError(f"the Spark job {app_name} on {profile.edge} did not run (exit {done.exit_status}): {reason}")
+    return edge_jobs.run_module(shell, MODULE, args, what=f"the Spark job {app_name}", timeout=timeout,
+                                node=node or profile.edge).checked()
 
 
 if __name__ == "__main__":

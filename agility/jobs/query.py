@@ -25,7 +25,7 @@ from agility.config import profiles
 from agility.config.areas import Area, check_dataset
 from agility.config.profiles import Account
 from agility.core.errors import AgilityError
-from agility.jobs.sink_cassandra import COLUMNS as CQL_COLUMNS
+from agility.jobs.records import STORED_COLUMNS
 
 DEFAULT_FIELDS = ("order_id", "customer_name", "product", "quantity", "amount")
 KEY = "order_id"  # the primary key in both stores
@@ -75,9 +75,9 @@ class QueryResult:
 def build(dataset: str, fields: list[str] | tuple[str, ...], where: str, value: str, limit: int = 1000) -> Query:
     """A query whose identifiers are known columns and whose value has the column's type."""
     check_dataset(dataset)
-    unknown = [name for name in (*fields, where) if name not in CQL_COLUMNS]
+    unknown = [name for name in (*fields, where) if name not in STORED_COLUMNS]
     if unknown:
-        raise AgilityError(f"unknown column {unknown[0]!r}; the orders tables have: {', '.join(CQL_COLUMNS)}")
+        raise AgilityError(f"unknown column {unknown[0]!r}; the orders tables have: {', '.join(STORED_COLUMNS)}")
     if not fields:
         raise AgilityError("name at least one field to select")
     if not 1 <= limit <= 100_000:
@@ -86,7 +86,7 @@ def build(dataset: str, fields: list[str] | tuple[str, ...], where: str, value: 
 
 
 def typed(column: str, text: str):
-    kind = CQL_COLUMNS[column]
+    kind = STORED_COLUMNS[column]
     try:
         if kind in ("int", "bigint"):
             return int(text)

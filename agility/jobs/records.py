@@ -1,4 +1,5 @@
-"""The order event: its JSON form, and the one validation every sink applies before writing.
+"""The order event: its JSON form, the one validation every sink applies before writing, and the
+row the tables store for it.
 
 A record that fails here is never written to a sink and never lost: the sink sends it to the
 area's dead-letter topic with the reason (`kind` and `detail`) in its headers.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 MAX_RECORD_BYTES = 16 * 1024
 
@@ -77,3 +79,24 @@ def event_time(order: dict) -> datetime:
 
 def amount(order: dict) -> float:
     return round(order["quantity"] * order["unit_price"], 2)
+
+
+# The columns of an order's row in the tables (Cassandra's, MariaDB's) and their kind, named as CQL
+# names its types: the order's fields, its event time and amount, and where in Kafka it was read.
+# The sinks create their tables from these; the query job checks names and types values by them.
+STORED_COLUMNS: dict[str, str] = {
+    "order_id": "text", "customer_id": "text", "customer_name": "text", "product": "text", "category": "text",
+    "region": "text", "quantity": "int", "unit_price": "decimal", "currency": "text", "ts": "text",
+    "event_time": "timestamp", "amount": "decimal", "kafka_partition": "int", "kafka_offset": "bigint",
+}
+
+
+def stored_row(order: dict, partition: int, offset: int) -> dict:
+    """A valid order's row, column by column in STORED_COLUMNS' order (decimals exact, the event time in UTC)."""
+    return {
+        "order_id": order["order_id"], "customer_id": order["customer_id"], "customer_name": order["customer_name"],
+        "product": order["product"], "category": order["category"], "region": order["region"],
+        "quantity": order["quantity"], "unit_price": Decimal(str(order["unit_price"])), "currency": order["currency"],
+        "ts": order["ts"], "event_time": event_time(order), "amount": Decimal(str(amount(order))),
+        "kafka_partition": partition, "kafka_offset": offset,
+    }

@@ -30,7 +30,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, runtime_checkable
@@ -131,129 +130,171 @@ def consume(clients, area: Area, dataset: str, sink: Sink, *, max_batch: int = 5
     partition has lag 0 and nothing new arrived for `idle_timeout` seconds; always stop at
     `deadline` seconds (None: never) or on SIGTERM/SIGINT, after storing and committing what was read.
     A store failing transiently is retried for `store_retry_seconds` (see the module's docstring)."""
-    from kafka import TopicPartition
-    from kafka.structs import OffsetAndMetadata
-
     log = log or (lambda message: None)
-    topic, group = area.topic(dataset), area.group(dataset, sink.name)
-    result = ConsumeResult(sink=sink.name, topic=topic, group=group)
-    account = clients.kafka_account(area.name)
-    started = time.monotonic()
-    consumer = clients.kafka_consumer(
-        account=account, group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
-        max_poll_records=max_batch, session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000,
-        client_id=f"agility-sink-{sink.name}")
-    producer = None
-    stop = StopFlag()
-    store = StoreCalls(sink, store_retry_seconds, log, stop)
+    run = SinkRun(clients, area, dataset, sink, max_batch=max_batch, log=log, store_retry_seconds=store_retry_seconds)
     try:
-        if topic not in consumer.topics():
-            raise AgilityError(f"topic {topic} does not exist (as seen by {account.user}); produce into "
-                               f"dataset '{dataset}' of area {area.name} first")
-        store.call(sink.prepare, connects=True)
-        producer = clients.kafka_producer(account=account, acks="all", linger_ms=5, max_block_ms=30_000,
-                                          client_id=f"agility-sink-{sink.name}-dlq")
-        dead_letters = DeadLetters(producer, area.dead_letter_topic(dataset), sink.name)
-        consumer.subscribe([topic])
-        buffered = isinstance(sink, BufferedSink)
-        consumed: dict[int, int] = {}  # partition → next offset after the last record handled
-        first_read = last_commit = None
-        caught_up_since = None
-        assigned_by = started + assignment_timeout
-        stop.install()
+        run.open()
+        run.loop(stop_when_caught_up=stop_when_caught_up, idle_timeout=idle_timeout, deadline=deadline,
+                 assignment_timeout=assignment_timeout)
+        run.finish()
+        if stop_when_caught_up and not run.result.caught_up:
+            log(f"{sink.name}: NOT caught up: stopped by {run.result.stopped_by} with lag {run.result.final_lag}")
+    finally:
+        run.close()
+    return run.timed()
 
-        committed: dict = {}
 
-        def commit() -> None:
-            nonlocal last_commit
-            held = sink.held() if buffered else {}
-            offsets = {TopicPartition(topic, partition): OffsetAndMetadata(min(held.get(partition, after), after), "", -1)
-                       for partition, after in consumed.items()}
-            if offsets and offsets != committed:
-                consumer.commit(offsets)
-                committed.update(offsets)
-                result.commits += 1
-                last_commit = time.monotonic()
+class SinkRun:
+    """One run of `consume`: its Kafka clients, the sink's store calls, and what was handled and
+    committed so far. Each step of the loop is a method: poll → split good from bad → dead-letter
+    → write → commit."""
 
-        while True:
-            now = time.monotonic()
-            if stop.signal:
-                result.stopped_by = f"signal {stop.signal}"
-                break
-            if deadline is not None and now - started >= deadline:
-                result.stopped_by = f"deadline of {deadline:.0f} s"
-                break
-            polled = consumer.poll(timeout_ms=POLL_MS)
-            if not consumer.assignment():
+    def __init__(self, clients, area: Area, dataset: str, sink: Sink, *, max_batch: int,
+                 log: Callable[[str], None], store_retry_seconds: float):
+        self.clients, self.area, self.dataset, self.sink, self.log = clients, area, dataset, sink, log
+        self.topic, self.group = area.topic(dataset), area.group(dataset, sink.name)
+        self.result = ConsumeResult(sink=sink.name, topic=self.topic, group=self.group)
+        self.account = clients.kafka_account(area.name)
+        self.started = time.monotonic()
+        self.consumer = clients.kafka_consumer(
+            account=self.account, group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
+            max_poll_records=max_batch, session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000,
+            client_id=f"agility-sink-{sink.name}")
+        self.producer = self.dead_letters = None
+        self.stop = StopFlag()
+        self.store = StoreCalls(sink, store_retry_seconds, log, self.stop)
+        self.buffered = isinstance(sink, BufferedSink)
+        self.consumed: dict[int, int] = {}  # partition → next offset after the last record handled
+        self.committed: dict = {}  # what Kafka has: the same offsets are not committed twice
+        self.first_read = self.last_commit = self.caught_up_since = None
+
+    def open(self) -> None:
+        """The topic must exist; then the store is prepared, the dead letters' producer opened, the
+        topic subscribed, and SIGTERM/SIGINT only ask the loop to stop."""
+        if self.topic not in self.consumer.topics():
+            raise AgilityError(f"topic {self.topic} does not exist (as seen by {self.account.user}); produce into "
+                               f"dataset '{self.dataset}' of area {self.area.name} first")
+        self.store.call(self.sink.prepare, connects=True)
+        self.producer = self.clients.kafka_producer(account=self.account, acks="all", linger_ms=5, max_block_ms=30_000,
+                                                    client_id=f"agility-sink-{self.sink.name}-dlq")
+        self.dead_letters = DeadLetters(self.producer, self.area.dead_letter_topic(self.dataset), self.sink.name)
+        self.consumer.subscribe([self.topic])
+        self.stop.install()
+
+    def loop(self, *, stop_when_caught_up: bool, idle_timeout: float, deadline: float | None,
+             assignment_timeout: float) -> None:
+        """Poll and take each batch until a signal, the deadline, or (`stop_when_caught_up`) lag 0
+        for `idle_timeout` seconds; a group given no partition within `assignment_timeout` is an error."""
+        assigned_by = self.started + assignment_timeout
+        while not self.stopped(deadline):
+            polled = self.consumer.poll(timeout_ms=POLL_MS)
+            if not self.consumer.assignment():
                 if time.monotonic() > assigned_by:
-                    raise AgilityError(f"group {group} got no partition of {topic} within {assignment_timeout:.0f} s "
-                                       f"(another consumer of the same group holds them?)")
+                    raise AgilityError(f"group {self.group} got no partition of {self.topic} within "
+                                       f"{assignment_timeout:.0f} s (another consumer of the same group holds them?)")
                 continue
             batch = [message for messages in polled.values() for message in messages]
             if batch:
-                first_read = first_read or time.monotonic()
-                caught_up_since = None
-                good = []
-                for message in batch:
-                    try:
-                        good.append(Record(records.parse(message.value), message.topic, message.partition,
-                                           message.offset))
-                    except records.BadRecord as bad:
-                        dead_letters.send(message, bad)
-                        result.dead_lettered[bad.kind] = result.dead_lettered.get(bad.kind, 0) + 1
-                    consumed[message.partition] = message.offset + 1
-                dead_letters.flush()  # before the sink: every commit below covers them
-                if good:
-                    with timer(result):
-                        store.call(partial(sink.write, good))
-                result.read += len(batch)
-                result.written += len(good)
-                result.batches += 1
-                commit()
-            while buffered and flushed(store, result):
-                commit()  # one unit, one commit: see the module's docstring
-            if not batch and stop_when_caught_up:
-                if lag(consumer, topic) == 0:
-                    caught_up_since = caught_up_since or time.monotonic()
-                    if time.monotonic() - caught_up_since >= idle_timeout:
-                        result.caught_up, result.stopped_by = True, "caught up"
-                        break
-                else:
-                    caught_up_since = None
-            if batch and log:
-                log(f"{sink.name}: read {result.read}, wrote {result.written}, "
-                    f"dead-lettered {sum(result.dead_lettered.values())}")
-        while buffered and flushed(store, result, final=True):
-            commit()
-        commit()
-        result.final_lag = committed_lag(consumer, topic, group)
-        if stop_when_caught_up and not result.caught_up:
-            log(f"{sink.name}: NOT caught up: stopped by {result.stopped_by} with lag {result.final_lag}")
-    finally:
-        stop.uninstall()
-        if producer is not None:
-            producer.close(timeout=10)
-        consumer.close(autocommit=False)
-        sink.close()
-    result.seconds = round(time.monotonic() - started, 3)
-    result.sink_seconds = round(result.sink_seconds, 3)
-    if first_read and last_commit:
-        result.busy_seconds = round(last_commit - first_read, 3)
-    return result
+                self.take(batch)
+            self.flush_units()
+            if batch:
+                self.log(f"{self.sink.name}: read {self.result.read}, wrote {self.result.written}, "
+                         f"dead-lettered {sum(self.result.dead_lettered.values())}")
+            elif stop_when_caught_up and self.idle_at_lag_0(idle_timeout):
+                self.result.caught_up, self.result.stopped_by = True, "caught up"
+                return
 
+    def stopped(self, deadline: float | None) -> bool:
+        """A signal or the deadline ends the loop; `result.stopped_by` says which."""
+        if self.stop.signal:
+            self.result.stopped_by = f"signal {self.stop.signal}"
+        elif deadline is not None and time.monotonic() - self.started >= deadline:
+            self.result.stopped_by = f"deadline of {deadline:.0f} s"
+        return bool(self.result.stopped_by)
 
-@contextmanager
-def timer(result: ConsumeResult):
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        result.sink_seconds += time.monotonic() - started
+    def take(self, batch: list) -> None:
+        """One poll's records: the bad ones dead-lettered, the good ones stored, then the offsets committed."""
+        self.first_read = self.first_read or time.monotonic()
+        self.caught_up_since = None
+        good = self.split(batch)
+        self.dead_letters.flush()  # before the sink: every commit below covers them
+        if good:
+            self.in_store(partial(self.sink.write, good))
+        self.result.read += len(batch)
+        self.result.written += len(good)
+        self.result.batches += 1
+        self.commit()
 
+    def split(self, batch: list) -> list[Record]:
+        """The batch's valid orders; each bad record is sent to the dead letters (flushed by the caller)."""
+        good = []
+        for message in batch:
+            try:
+                good.append(Record(records.parse(message.value), message.topic, message.partition, message.offset))
+            except records.BadRecord as bad:
+                self.dead_letters.send(message, bad)
+                self.result.dead_lettered[bad.kind] = self.result.dead_lettered.get(bad.kind, 0) + 1
+            self.consumed[message.partition] = message.offset + 1
+        return good
 
-def flushed(store: StoreCalls, result: ConsumeResult, final: bool = False) -> bool:
-    with timer(result):
-        return store.call(partial(store.sink.flush_next, final=final))
+    def flush_units(self, final: bool = False) -> None:
+        """A buffered sink writes each unit that is due (every unit when `final`)."""
+        while self.buffered and self.in_store(partial(self.sink.flush_next, final=final)):
+            self.commit()  # one unit, one commit: see the module's docstring
+
+    def in_store(self, action: Callable[[], object]):
+        """`action()` through the retrying store calls; its time counts as the sink's."""
+        started = time.monotonic()
+        try:
+            return self.store.call(action)
+        finally:
+            self.result.sink_seconds += time.monotonic() - started
+
+    def commit(self) -> None:
+        """Each partition up to the records handled, or for a buffered sink up to the first offset
+        it still holds; nothing when Kafka already has exactly that."""
+        # the Kafka driver is imported by a running job only: `Record` and the protocols need none
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        held = self.sink.held() if self.buffered else {}
+        offsets = {TopicPartition(self.topic, partition): OffsetAndMetadata(min(held.get(partition, after), after), "", -1)
+                   for partition, after in self.consumed.items()}
+        if offsets and offsets != self.committed:
+            self.consumer.commit(offsets)
+            self.committed.update(offsets)
+            self.result.commits += 1
+            self.last_commit = time.monotonic()
+
+    def idle_at_lag_0(self, idle_timeout: float) -> bool:
+        """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""
+        if lag(self.consumer, self.topic) != 0:
+            self.caught_up_since = None
+            return False
+        self.caught_up_since = self.caught_up_since or time.monotonic()
+        return time.monotonic() - self.caught_up_since >= idle_timeout
+
+    def finish(self) -> None:
+        """Store and commit what the sink still holds; read the lag the group leaves behind."""
+        self.flush_units(final=True)
+        self.commit()
+        self.result.final_lag = committed_lag(self.consumer, self.topic, self.group)
+
+    def close(self) -> None:
+        self.stop.uninstall()
+        if self.producer is not None:
+            self.producer.close(timeout=10)
+        self.consumer.close(autocommit=False)
+        self.sink.close()
+
+    def timed(self) -> ConsumeResult:
+        """The result with its times: the whole run, the sink's share, and the rate's span."""
+        result = self.result
+        result.seconds = round(time.monotonic() - self.started, 3)
+        result.sink_seconds = round(result.sink_seconds, 3)
+        if self.first_read and self.last_commit:
+            result.busy_seconds = round(self.last_commit - self.first_read, 3)
+        return result
 
 
 class StoreCalls:

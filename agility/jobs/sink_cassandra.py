@@ -12,7 +12,6 @@ own reconnection backs off up to minutes, longer than a restarted node takes to 
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 
 from agility.clients.services import cassandra_unreachable
 from agility.config.areas import Area, check_dataset
@@ -20,12 +19,7 @@ from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
 CONCURRENCY = 64  # in-flight INSERTs per batch: enough to hide the tunnel's round trip
-
-COLUMNS = {
-    "order_id": "text", "customer_id": "text", "customer_name": "text", "product": "text", "category": "text",
-    "region": "text", "quantity": "int", "unit_price": "decimal", "currency": "text", "ts": "text",
-    "event_time": "timestamp", "amount": "decimal", "kafka_partition": "int", "kafka_offset": "bigint",
-}
+COLUMNS = records.STORED_COLUMNS  # their kinds are CQL's own type names
 
 
 class CassandraSink:
@@ -40,7 +34,7 @@ class CassandraSink:
     def prepare(self) -> None:
         from cassandra import ConsistencyLevel
 
-        self.session = self.clients.cassandra_session()
+        self.session = self.clients.cassandra_session(patience=0)  # the sink's own retries decide
         replication = min(3, len(self.session.cluster.metadata.all_hosts()))
         # identifiers come from validated area and dataset names ([a-z][a-z0-9_]*), never from data
         self.session.execute(
@@ -71,12 +65,7 @@ class CassandraSink:
 
 
 def row(record: Record) -> tuple:
-    order = record.order
-    return (
-        order["order_id"], order["customer_id"], order["customer_name"], order["product"], order["category"],
-        order["region"], order["quantity"], Decimal(str(order["unit_price"])), order["currency"], order["ts"],
-        records.event_time(order), Decimal(str(records.amount(order))), record.partition, record.offset,
-    )
+    return tuple(records.stored_row(record.order, record.partition, record.offset).values())
 
 
 def run(clients, area: Area, dataset: str, **options) -> ConsumeResult:

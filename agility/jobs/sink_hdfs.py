@@ -50,7 +50,25 @@ class Unit:
     first_offset: int = -1
 
     def name(self) -> str:
-        return f"date={self.date}/hour={self.hour}/part-p{self.partition}-o{self.first_offset:012d}.jsonl"
+        return f"{hour_folder(self.date, self.hour)}/{file_name(self.partition, self.first_offset)}"
+
+
+# --- the files' names: the folder of the event hour, the name of the first record -----------------
+def event_hour(order: dict) -> tuple[str, str]:
+    """The (date, hour) of the order's event time, UTC: the folder its line is written to."""
+    moment = records.event_time(order)
+    return moment.strftime("%Y-%m-%d"), moment.strftime("%H")
+
+
+def hour_folder(date: str, hour: str) -> str:
+    """`date=YYYY-MM-DD/hour=HH`, under the dataset's folder."""
+    return f"date={date}/hour={hour}"
+
+
+def file_name(partition: int, first_offset: int) -> str:
+    """A batch file's name, from its first record: a rewrite of the batch replaces the file
+    instead of adding a copy of its records (see the module's docstring)."""
+    return f"part-p{partition}-o{first_offset:012d}.jsonl"
 
 
 class HdfsSink:
@@ -72,8 +90,7 @@ class HdfsSink:
     def write(self, batch: list[Record]) -> None:
         """Only buffers: the files are written by `flush_next`, one per commit."""
         for record in batch:
-            moment = records.event_time(record.order)
-            date, hour = moment.strftime("%Y-%m-%d"), moment.strftime("%H")
+            date, hour = event_hour(record.order)
             unit = self.open.get(record.partition)
             if unit is not None and (unit.date, unit.hour) != (date, hour):
                 self._cut(unit)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import sys
 from contextlib import suppress
-from decimal import Decimal
 
+from agility.clients.sql import quoted
 from agility.config.areas import Area, check_dataset
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
-# Free text is TEXT: `records.parse` accepts any length within the record's size limit, and a
-# valid record that the table refuses would stop the job on the same batch forever.
+# The MariaDB types of `records.STORED_COLUMNS`, in its order. Free text is TEXT: `records.parse`
+# accepts any length within the record's size limit, and a valid record that the table refuses
+# would stop the job on the same batch forever.
 COLUMNS = {
     "order_id": "VARCHAR(64) NOT NULL", "customer_id": "TEXT NOT NULL", "customer_name": "TEXT NOT NULL",
     "product": "TEXT NOT NULL", "category": "TEXT NOT NULL", "region": "TEXT NOT NULL", "quantity": "INT NOT NULL",
@@ -30,11 +31,6 @@ COLUMNS = {
 # The client's and server's codes for "the server is not there (any more)": can't connect (2003),
 # gone away (2006), lost connection (2013, 2055), shutdown in progress (1053), connection killed (1927).
 SERVER_GONE = {2003, 2006, 2013, 2055, 1053, 1927}
-
-
-def quoted(identifier: str) -> str:
-    """An identifier for SQL: only validated names ([a-z][a-z0-9_]*) reach here; backquoted anyway."""
-    return f"`{check_dataset(identifier)}`"
 
 
 class MySqlSink:
@@ -89,14 +85,9 @@ class MySqlSink:
 
 
 def row(record: Record) -> tuple:
-    order = record.order
-    # DATETIME has no zone: the column holds UTC
-    event_time = records.event_time(order).replace(tzinfo=None)
-    return (
-        order["order_id"], order["customer_id"], order["customer_name"], order["product"], order["category"],
-        order["region"], order["quantity"], Decimal(str(order["unit_price"])), order["currency"], order["ts"],
-        event_time, Decimal(str(records.amount(order))), record.partition, record.offset,
-    )
+    stored = records.stored_row(record.order, record.partition, record.offset)
+    stored["event_time"] = stored["event_time"].replace(tzinfo=None)  # DATETIME has no zone: the column holds UTC
+    return tuple(stored.values())
 
 
 def run(clients, area: Area, dataset: str, **options) -> ConsumeResult:

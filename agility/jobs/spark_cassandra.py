@@ -11,30 +11,29 @@ the stores), started over SSH by `run_on_edge`:
 
 The account ({"user": ..., "password": ...}) comes on stdin, never on a command line. The jars
 (connector, JDBC driver) come from a local folder that `agility sandbox fetch` filled from Maven
-Central once: the job downloads nothing. It prints one JSON line: the summary, or
-{"error": ..., "kind": "credentials" | "missing-table" | "other"} with the root cause in one
-line instead of a Java stack trace.
+Central once: the job downloads nothing. It prints its summary as one JSON line; a failure is one
+line on stderr, `spark_cassandra: wrong credentials for USER | no such table: <root cause>`,
+instead of a Java stack trace (agility/clients/edge_jobs.py: how jobs on the edge node report).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import os
 import re
-import socket
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
+from agility.clients import edge_jobs
 from agility.config.areas import check_dataset
 from agility.core.errors import AgilityError
 from agility.core.paths import ARTIFACTS_DIR
 from agility.jobs.spark_limits import session_settings
 from agility.reach.tunnel import split
 
-JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+MODULE = "agility.jobs.spark_cassandra"
 JARS_DIR = ARTIFACTS_DIR / "spark-jars" / "lib"
 CASSANDRA_FORMAT = "org.apache.spark.sql.cassandra"
 JDBC_DRIVER = "org.mariadb.jdbc.Driver"
@@ -60,10 +59,8 @@ def artifact(file_name: str) -> str:
 
 def session(master: str, app: str, extra: dict[str, str], jars_dir: Path, resources: dict[str, str] | None = None):
     """`resources`: cores and executor memory within the area's cap (spark_limits.session_settings)."""
-    os.environ.setdefault("JAVA_HOME", JAVA_HOME)
-    os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    import pyspark
+    edge_jobs.spark_driver_environment(master)
+    import pyspark  # deferred: heavy, and only the job on the node needs it, not the host that starts it
     from pyspark.sql import SparkSession
 
     builder = (
@@ -112,7 +109,7 @@ def jdbc_frame(spark, args, account: dict):
 def summarize(frame) -> dict:
     """What a CQL or SQL aggregate can check: rows, total amount and quantity, the ids' digest;
     and per region, which Spark can group by and CQL cannot (region is not the partition key)."""
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as F  # deferred, as in session()
 
     totals = frame.agg(F.count(F.lit(1)).alias("rows"), F.sum("amount").alias("amount"),
                        F.sum("quantity").alias("quantity")).first()
@@ -139,8 +136,6 @@ def scan(frame) -> dict:
 
 def plain(value) -> str:
     """A decimal as plain text without trailing zeros: 12.30 and 12.3 read the same."""
-    from decimal import Decimal
-
     if value is None:
         return "0"
     text = format(Decimal(value).normalize(), "f")
@@ -169,13 +164,15 @@ def root_cause(error: BaseException) -> str:
     return text[:600]
 
 
-def kind_of(message: str) -> str:
+def failure(message: str, user: str) -> str:
+    """The root cause, saying first what it means when it is a refusal of the account or a
+    missing table."""
     lowered = message.lower()
     if any(word in lowered for word in CREDENTIAL_WORDS):
-        return "credentials"
+        return f"wrong credentials for {user}: {message}"
     if any(word in lowered for word in MISSING_WORDS):
-        return "missing-table"
-    return "other"
+        return f"no such table: {message}"
+    return message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     jdbc.add_argument("--url", required=True)
     jdbc.add_argument("--table", required=True)
     args = parser.parse_args(argv)
-    account = json.loads(sys.stdin.readline())  # {"user": ..., "password": ...}: never on the command line
+    account = edge_jobs.read_secrets()  # {"user": ..., "password": ...}: never on the command line
     started = time.monotonic()
     spark = None
     try:
@@ -210,12 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         result = scan(frame) if args.scan else summarize(frame)
         result.update(source=args.source, table=args.table, application_id=spark.sparkContext.applicationId,
                       seconds=round(time.monotonic() - started, 2))
-        print(json.dumps(result), flush=True)
+        edge_jobs.print_result(result)
         return 0
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear line for the host
-        message = root_cause(error)
-        print(json.dumps({"error": message, "kind": kind_of(message), "source": args.source}), flush=True)
-        return 2
+        return edge_jobs.print_failure(edge_jobs.job_name(MODULE), failure(root_cause(error), account["user"]))
     finally:
         if spark is not None:
             spark.stop()
@@ -238,22 +233,11 @@ def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, s
                   "--table", check_dataset(dataset)]
     else:
         raise AgilityError(f"unknown Spark source '{source}': cassandra or jdbc")
-    argv = [profile.spark.get("python", "/opt/agility/venv/bin/python"), "-m", "agility.jobs.spark_cassandra",
-            "--master", profile.spark["master"], "--jars-dir", profile.spark.get("jars_dir", str(JARS_DIR)),
-            "--area", area.name, "--profile", profile.name,
-            *(["--scan"] if scan_only else []), *target]
-    credentials = json.dumps({"user": account.user, "password": account.password.reveal()}) + "\n"
-    done = shell.run(profile.edge, argv, input=credentials, timeout=timeout, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise AgilityError(f"the Spark {source} job on {profile.edge} printed no result (exit {done.exit_status}):\n"
-                           f"{done.stderr.strip()[-1200:]}")
-    result = json.loads(lines[-1])
-    if "error" in result:
-        what = {"credentials": f"wrong credentials for {account.user}", "missing-table": "no such table"}.get(
-            result["kind"], "failed")
-        raise AgilityError(f"the Spark {source} job on {profile.edge} ({target[-1]}): {what}: {result['error']}")
-    return result
+    args = ["--master", profile.spark["master"], "--jars-dir", profile.spark.get("jars_dir", str(JARS_DIR)),
+            "--area", area.name, "--profile", profile.name, *(["--scan"] if scan_only else []), *target]
+    secrets = {"user": account.user, "password": account.password.reveal()}
+    return edge_jobs.run_module(shell, MODULE, args, what=f"the Spark {source} job ({target[-1]})", timeout=timeout,
+                                secrets=secrets, node=profile.edge).checked()
 
 
 def cql_summary(clients, area, dataset: str) -> dict:

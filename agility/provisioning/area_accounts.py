@@ -1,6 +1,7 @@
-"""A work area's Kafka developer end to end: the Linux user on every node (to reach the edge
-through the bastion), the area's SCRAM account with its ACLs, and the Kafka client settings in
-the user's home on the edge node."""
+"""A work area end to end: its developer's Linux user on every node (to reach the edge through
+the bastion), the area's accounts in every service (Kafka SCRAM user with its ACLs, Cassandra role,
+MariaDB user, the HDFS directory's owner) and the Kafka client settings in the developer's home
+on the edge node."""
 
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ def provision_linux_user(profile: Profile, area: Area) -> list[str]:
                                     *plan_user(operator, node, user))]).apply()
 
 
-def provision_kafka_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
-    """Idempotent: returns the changes made (none on a second run)."""
-    return provision_linux_user(profile, area) + provision_kafka_account(profile, clients, area)
+def provision_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """The developer's Linux user, then the area's accounts. Idempotent: returns the changes made
+    (none on a second run)."""
+    return provision_linux_user(profile, area) + provision_area_accounts(profile, clients, area)
 
 
-def provision_kafka_account(profile: Profile, clients: Clients, area: Area) -> list[str]:
+def provision_area_accounts(profile: Profile, clients: Clients, area: Area) -> list[str]:
     """The area's SCRAM account and ACLs (as the Kafka admin), its Cassandra role and MariaDB user
     (rights on the area's keyspace and database only), its HDFS directory (owned by the area's HDFS
     account, mode 750), and the developer's Kafka client settings on the edge node. `clients` must

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agility.sandbox.services import templates
+
 JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 JAVA = str(JAVA_HOME / "bin" / "java")
 
-SERVER_FLAGS = [
-    "-XX:+UseG1GC",
-    "-XX:ParallelGCThreads=2",
-    "-XX:ConcGCThreads=1",
-    "-XX:CICompilerCount=2",
-    "-XX:+ExitOnOutOfMemoryError",
-    "-Djava.net.preferIPv4Stack=true",
-    "-Djava.awt.headless=true",
-]
-
-# Short-lived command-line tools start faster without the optimising compiler.
-TOOL_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Djava.net.preferIPv4Stack=true"]
+# Which flags, and why: services/templates/jvm/*.options.
+SERVER_FLAGS = templates.options("jvm", "server.options")
+TOOL_FLAGS = templates.options("jvm", "tool.options")
 
 
 def classpath(*entries: Path | str) -> str:
@@ -29,6 +22,19 @@ def server(main_class: str, cp: str, heap: str, *, flags: list[str] = (), proper
     """The command line of a server JVM with a fixed maximum heap."""
     props = [f"-D{key}={value}" for key, value in (properties or {}).items()]
     return [JAVA, "-Xms64m", f"-Xmx{heap}", *SERVER_FLAGS, *flags, *props, "-cp", cp, main_class, *args]
+
+
+def flags_and_properties(options) -> tuple[list[str], dict[str, str]]:
+    """An options file's flags, and its -Dkey=value options as the `properties` of server()/tool()
+    (so that a setting can still override one of them by key)."""
+    flags, properties = [], {}
+    for option in options:
+        if option.startswith("-D"):
+            key, _, value = option[2:].partition("=")
+            properties[key] = value
+        else:
+            flags.append(option)
+    return flags, properties
 
 
 def tool(main_class: str, cp: str, *, properties: dict | None = None, args=(), heap: str = "256m"):

@@ -1,8 +1,9 @@
 """Apache Cassandra 5.0, run straight from its Maven jars (no tarball, no bin/cassandra script).
 
 What the upstream launcher scripts would do is done here: a cassandra.yaml and logback.xml per
-node, the Java 17 flag set of conf/jvm17-server.options, local-only JMX for nodetool. Sized for a
-2-core machine and tuned to start fast (no gossip settle wait, short ring delay).
+node, the Java 17 flag set of conf/jvm17-server.options, local-only JMX for nodetool (the files
+and flag lists are in templates/cassandra/). Sized for a 2-core machine and tuned to start fast
+(no gossip settle wait, short ring delay).
 
 Several nodes: node 0 is the seed; nodes start one at a time (each one joins, then the next).
 Secrets used by after_ready(): "cassandra-admin" (password of the superuser role `admin` that
@@ -22,6 +23,7 @@ from agility.core.waiting import wait_until
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service, holder_of, listening_ports
+from agility.sandbox.services import templates
 
 CQL_PORT = 9042
 STORAGE_PORT = 7000
@@ -29,172 +31,18 @@ DATACENTER = "datacenter1"  # what SimpleSnitch calls the only data centre
 DEFAULT_USER = DEFAULT_PASSWORD = "cassandra"
 ADMIN_USER = "admin"
 
-# conf/jvm17-server.options of cassandra-5.0 (flags only). Left out: AlwaysPreTouch (would touch
-# the whole heap at start), flags that jvm.SERVER_FLAGS already sets, HeapDumpOnOutOfMemoryError
-# (jvm.py exits on OOM instead of writing a heap-sized dump), UseBiasedLocking (gone in 17).
-JAVA17_SERVER_FLAGS = [
-    "-XX:+ParallelRefProcEnabled",
-    "-XX:MaxTenuringThreshold=1",
-    "-XX:G1HeapRegionSize=16m",
-    "-XX:G1RSetUpdatingPauseTimePercent=5",
-    "-XX:MaxGCPauseMillis=300",
-    "-XX:InitiatingHeapOccupancyPercent=70",
-    "-XX:+UseThreadPriorities",
-    "-XX:+PerfDisableSharedMem",  # no hsperfdata mmap files in /tmp (also from jvm-server.options)
-    "-ea",  # upstream runs with assertions on ...
-    "-da:net.openhft...",  # ... except in Chronicle, which then runs out of memory by design
-    *[
-        f"--add-exports={item}=ALL-UNNAMED"
-        for item in (
-            "java.base/jdk.internal.misc",
-            "java.management.rmi/com.sun.jmx.remote.internal.rmi",
-            "java.rmi/sun.rmi.registry",
-            "java.rmi/sun.rmi.server",
-            "java.sql/java.sql",
-            "java.base/java.lang.ref",
-            "jdk.unsupported/sun.misc",
-            "jdk.compiler/com.sun.tools.javac.file",
-            "jdk.attach/sun.tools.attach",
-        )
-    ],
-    *[
-        f"--add-opens={item}=ALL-UNNAMED"
-        for item in (
-            "java.base/java.lang.module",
-            "java.base/jdk.internal.loader",
-            "java.base/jdk.internal.ref",
-            "java.base/jdk.internal.reflect",
-            "java.base/jdk.internal.math",
-            "java.base/jdk.internal.module",
-            "java.base/jdk.internal.util.jar",
-            "jdk.management/com.sun.management.internal",
-            "java.base/sun.nio.ch",
-            "java.base/java.io",
-            "java.base/java.lang.reflect",
-            "jdk.compiler/com.sun.tools.javac",
-            "java.base/java.lang",
-            "java.base/java.util",
-            "java.base/java.nio",
-        )
-    ],
-]
-JAVA17_SERVER_PROPERTIES = {
-    "jdk.attach.allowAttachSelf": "true",
-    "io.netty.tryReflectionSetAccessible": "true",
-    "io.netty.allocator.useCacheForAllThreads": "true",
-    "io.netty.allocator.maxOrder": "11",
-}
+# The flag sets of conf/jvm17-server.options and jvm17-clients.options, and the start-up shortcuts:
+# templates/cassandra/*.options, with why.
+JAVA17_SERVER_FLAGS, JAVA17_SERVER_PROPERTIES = jvm.flags_and_properties(
+    templates.options("cassandra", "jvm17-server.options")
+)
+JAVA17_CLIENT_FLAGS = templates.options("cassandra", "jvm17-clients.options")
+_, FAST_START_PROPERTIES = jvm.flags_and_properties(templates.options("cassandra", "fast-start.options"))
 
-# conf/jvm17-clients.options, the part nodetool needs (FileUtils reaches into sun.nio.ch).
-JAVA17_CLIENT_FLAGS = [
-    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED",
-]
-
-# Start faster than a production node: these only shorten waits that matter when a node joins a
-# busy, large ring. Numbers measured on 2 cores are in the module's report / README.
-FAST_START_PROPERTIES = {
-    "cassandra.skip_wait_for_gossip_to_settle": "0",  # polls of the gossip-settle wait: none
-    "cassandra.superuser_setup_delay_ms": "0",  # create cassandra/cassandra at once, not after 10 s
-    "cassandra.shutdown_announce_in_ms": "500",  # on SIGTERM, tell peers then wait 0.5 s, not 2 s
-}
 DEFAULT_RING_DELAY_MS = 1000  # upstream 30000: slept at every first start (seed too) before NORMAL
 # A joining node must have gossiped with a seed within the ring delay, or it refuses to bootstrap
 # ("Unable to contact any seeds"); 1 s is too short while other services load both cores.
 JOINING_RING_DELAY_MS = 5000
-
-CASSANDRA_YAML = """\
-# Written by agility for {node}; rewritten at every start.
-cluster_name: '{cluster}'
-num_tokens: {num_tokens}
-allocate_tokens_for_local_replication_factor: {token_rf}
-partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
-storage_compatibility_mode: NONE
-
-seed_provider:
-  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
-    parameters:
-      - seeds: "{seeds}"
-listen_address: {address}
-rpc_address: {address}
-storage_port: {storage_port}
-native_transport_port: {cql_port}
-start_native_transport: true
-
-authenticator: PasswordAuthenticator
-authorizer: CassandraAuthorizer
-role_manager: CassandraRoleManager
-
-data_file_directories: [{data}/data]
-commitlog_directory: {data}/commitlog
-saved_caches_directory: {data}/saved_caches
-hints_directory: {data}/hints
-cdc_raw_directory: {data}/cdc_raw
-# On a restart, do not wait up to 10 s for peers to connect before serving: nodes start one at
-# a time, so the peers of the first ones are still down (a negative value skips the check).
-block_for_peers_timeout_in_secs: -1
-
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
-
-# Two cores, a heap of a few hundred MB: few threads, small memtables and caches.
-concurrent_compactors: 1
-concurrent_reads: 8
-concurrent_writes: 8
-concurrent_counter_writes: 8
-concurrent_materialized_view_writes: 8
-memtable_heap_space: {memtable}MiB
-memtable_offheap_space: {memtable}MiB
-memtable_flush_writers: 1
-file_cache_size: 32MiB
-key_cache_size: 16MiB
-networking_cache_size: 16MiB
-native_transport_max_threads: 32
-"""
-
-LOGBACK_XML = """\
-<!-- Written by agility. system.log keeps INFO and up; the console (the sandbox's console.log)
-     only warnings, so that a failed start shows its cause at the end of console.log. -->
-<configuration scan="false">
-  <appender name="SYSTEMLOG" class="ch.qos.logback.core.rolling.RollingFileAppender">
-    <file>{logs}/system.log</file>
-    <rollingPolicy class="ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy">
-      <fileNamePattern>{logs}/system.log.%d{{yyyy-MM-dd}}.%i.zip</fileNamePattern>
-      <maxFileSize>20MB</maxFileSize>
-      <maxHistory>3</maxHistory>
-      <totalSizeCap>100MB</totalSizeCap>
-    </rollingPolicy>
-    <encoder><pattern>%-5level [%thread] %date{{ISO8601}} %F:%L - %msg%n</pattern></encoder>
-  </appender>
-  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
-    <filter class="ch.qos.logback.classic.filter.ThresholdFilter"><level>WARN</level></filter>
-    <encoder><pattern>%-5level [%thread] %date{{ISO8601}} %F:%L - %msg%n</pattern></encoder>
-  </appender>
-  <root level="INFO">
-    <appender-ref ref="SYSTEMLOG"/>
-    <appender-ref ref="STDOUT"/>
-  </root>
-  <logger name="org.apache.cassandra" level="INFO"/>
-</configuration>
-"""
-
-# nodetool is a short-lived JVM: warnings only, on stderr.
-LOGBACK_TOOLS_XML = """\
-<configuration>
-  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%-5level %date{HH:mm:ss,SSS} %msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="STDERR"/></root>
-</configuration>
-"""
 
 
 class Cassandra(Service):
@@ -235,7 +83,9 @@ class Cassandra(Service):
         for folder in (conf, conf / "triggers", logs, data):
             folder.mkdir(parents=True, exist_ok=True)
         (conf / "cassandra.yaml").write_text(
-            CASSANDRA_YAML.format(
+            templates.render(
+                "cassandra",
+                "cassandra.yaml",
                 node=node.name,
                 cluster=self.context.cluster,
                 num_tokens=int(self.settings.get("num_tokens", 16)),
@@ -248,8 +98,8 @@ class Cassandra(Service):
                 memtable=int(self.settings.get("memtable_mib", 64)),
             )
         )
-        (conf / "logback.xml").write_text(LOGBACK_XML.format(logs=logs))
-        (conf / "logback-tools.xml").write_text(LOGBACK_TOOLS_XML)
+        (conf / "logback.xml").write_text(templates.render("cassandra", "logback.xml", logs=logs))
+        (conf / "logback-tools.xml").write_text(templates.text("cassandra", "logback-tools.xml"))
 
     def command(self, node: Node) -> list[str]:
         home = self.home(node)

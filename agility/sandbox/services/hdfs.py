@@ -16,77 +16,22 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from agility.core.errors import AgilityError
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
+from agility.sandbox.services import templates
 
 NAMENODE_RPC, NAMENODE_HTTP = 8020, 9870
 DATANODE_DATA, DATANODE_HTTP, DATANODE_IPC = 9866, 9864, 9867
 HTTPFS_HTTP = 14000
 SUPERUSER = "root"  # every daemon runs as root, so root is the HDFS superuser
 
-# Hadoop's own list for Java 17 (HADOOP-19310): reflection into these packages fails otherwise.
-ADD_OPENS = [
-    f"--add-opens=java.base/{package}=ALL-UNNAMED"
-    for package in (
-        "java.io",
-        "java.lang",
-        "java.lang.reflect",
-        "java.math",
-        "java.net",
-        "java.text",
-        "java.util",
-        "java.util.concurrent",
-        "java.util.zip",
-        "sun.security.util",
-        "sun.security.x509",
-    )
-]
-
-# Daemons log to stderr (the base class keeps it in logs/console.log); audit lines go to their own
-# file so that console.log stays readable. ${...} are system properties set on the command line.
-LOG4J = """\
-hadoop.root.logger=INFO,console
-log4j.rootLogger=${hadoop.root.logger}
-log4j.appender.console=org.apache.log4j.ConsoleAppender
-log4j.appender.console.target=System.err
-log4j.appender.console.layout=org.apache.log4j.PatternLayout
-log4j.appender.console.layout.ConversionPattern=%d{ISO8601} %p %c{2}: %m%n
-log4j.appender.audit=org.apache.log4j.RollingFileAppender
-log4j.appender.audit.File=${hadoop.log.dir}/audit.log
-log4j.appender.audit.MaxFileSize=10MB
-log4j.appender.audit.MaxBackupIndex=2
-log4j.appender.audit.layout=org.apache.log4j.PatternLayout
-log4j.appender.audit.layout.ConversionPattern=%d{ISO8601} %m%n
-log4j.logger.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=INFO,audit
-log4j.additivity.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=false
-log4j.logger.httpfsaudit=INFO,audit
-log4j.additivity.httpfsaudit=false
-log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
-log4j.logger.org.apache.hadoop.conf.Configuration.deprecation=WARN
-"""
-
-# `hdfs dfs` for people: FsShell's own messages ("ls: `/x': No such file or directory") on
-# stderr, Hadoop's INFO chatter off.
-CLIENT_LOG4J = """\
-log4j.rootLogger=WARN,console
-log4j.appender.console=org.apache.log4j.ConsoleAppender
-log4j.appender.console.target=System.err
-log4j.appender.console.layout=org.apache.log4j.PatternLayout
-log4j.appender.console.layout.ConversionPattern=%p %c{2}: %m%n
-log4j.logger.org.apache.hadoop.util.NativeCodeLoader=ERROR
-"""
-
-
-def site_xml(properties: dict[str, object]) -> str:
-    body = "".join(
-        f"  <property><name>{escape(key)}</name><value>{escape(str(value))}</value></property>\n"
-        for key, value in properties.items()
-    )
-    return f'<?xml version="1.0"?>\n<configuration>\n{body}</configuration>\n'
+# Hadoop's own --add-opens list for Java 17; the daemons' files are templates/hadoop/*, the
+# client's (for `hdfs dfs` on any node) templates/hadoop/client/*.
+ADD_OPENS = templates.options("hadoop", "jvm17.options")
+BLOCK_SIZE = "4m"
 
 
 def http_json(node: Node, url: str, method: str = "GET", timeout: float = 5.0) -> dict:
@@ -133,49 +78,35 @@ class HadoopService(Service):
         # conf/ first: the *-site.xml, log4j.properties and webapps/<name> resources come from it.
         return jvm.classpath(self.conf_dir(node), self.context.artifacts / "hadoop" / "lib" / "*")
 
-    def core_site(self, node: Node) -> dict:
-        return {
-            "fs.defaultFS": f"hdfs://{self.namenode().address}:{NAMENODE_RPC}",
-            "hadoop.tmp.dir": self.home(node) / "tmp",
-            # HttpFS runs as root and acts for each HTTP user: the NameNode must allow root to proxy.
-            f"hadoop.proxyuser.{SUPERUSER}.hosts": "*",
-            f"hadoop.proxyuser.{SUPERUSER}.groups": "*",
-        }
+    def default_fs(self) -> str:
+        return f"hdfs://{self.namenode().address}:{NAMENODE_RPC}"
 
-    def hdfs_site(self, node: Node) -> dict:
-        address = node.address
-        return {
+    def core_site(self, node: Node) -> str:
+        return templates.render(
+            "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp", superuser=SUPERUSER
+        )
+
+    def hdfs_site(self, node: Node) -> str:
+        return templates.render(
+            "hadoop",
+            "hdfs-site.xml",
             **self.client_settings(),
-            "dfs.permissions.enabled": "true",
-            "dfs.permissions.superusergroup": "supergroup",
-            "dfs.namenode.name.dir": self.home(node) / "data" / "name",
-            "dfs.namenode.rpc-address": f"{self.namenode().address}:{NAMENODE_RPC}",
-            "dfs.namenode.http-address": f"{self.namenode().address}:{NAMENODE_HTTP}",
-            # Sandbox addresses have no reverse DNS: without this the NameNode refuses DataNodes.
-            "dfs.namenode.datanode.registration.ip-hostname-check": "false",
-            # Declare a killed DataNode dead after ~50 s instead of 10.5 min.
-            "dfs.namenode.heartbeat.recheck-interval": 10000,
-            # After a restart, leave safe mode 3 s (not 30 s) after the blocks have been reported.
-            "dfs.namenode.safemode.extension": 3000,
-            "dfs.datanode.data.dir": self.home(node) / "data" / "dn",
-            "dfs.datanode.address": f"{address}:{DATANODE_DATA}",
-            "dfs.datanode.http.address": f"{address}:{DATANODE_HTTP}",
-            "dfs.datanode.ipc.address": f"{address}:{DATANODE_IPC}",
-            "dfs.datanode.hostname": address,  # what the DataNode registers as, and clients dial
-            "dfs.datanode.du.reserved": 0,
-            # With replication = number of DataNodes there is no spare node to replace a failed one
-            # in a write pipeline: go on with the remaining ones instead of failing the write.
-            "dfs.client.block.write.replace-datanode-on-failure.best-effort": "true",
-            # Closing a file polls the NameNode for the last block's completion starting at 400 ms:
-            # every small batch file written through HttpFS paid that. Poll sooner.
-            "dfs.client.block.write.locateFollowingBlock.initial.delay.ms": 20,
-        }
+            data=self.home(node) / "data",
+            namenode=self.namenode().address,
+            namenode_rpc=NAMENODE_RPC,
+            namenode_http=NAMENODE_HTTP,
+            address=node.address,
+            datanode_data=DATANODE_DATA,
+            datanode_http=DATANODE_HTTP,
+            datanode_ipc=DATANODE_IPC,
+        )
 
     def client_settings(self) -> dict:
-        """Block size and replication are the writer's choice, not the NameNode's: HttpFS and
-        `hdfs dfs` on the edge must choose the same. A space quota charges each open block a
-        whole block times the replication: keep blocks small."""
-        return {"dfs.replication": max(1, min(3, self.datanode_count())), "dfs.blocksize": "4m"}
+        """Replication and block size, for hdfs-site.xml and client/hdfs-site.xml alike: they are the
+        writer's choice, not the NameNode's, and HttpFS and `hdfs dfs` on the edge must choose the
+        same. A space quota charges each open block a whole block times the replication: keep
+        blocks small."""
+        return {"replication": max(1, min(3, self.datanode_count())), "blocksize": BLOCK_SIZE}
 
     def extra_files(self, node: Node) -> dict[str, str]:
         return {}
@@ -185,9 +116,9 @@ class HadoopService(Service):
         for folder in (conf, self.home(node) / "logs", self.home(node) / "tmp"):
             folder.mkdir(parents=True, exist_ok=True)
         files = {
-            "core-site.xml": site_xml(self.core_site(node)),
-            "hdfs-site.xml": site_xml(self.hdfs_site(node)),
-            "log4j.properties": LOG4J,
+            "core-site.xml": self.core_site(node),
+            "hdfs-site.xml": self.hdfs_site(node),
+            "log4j.properties": templates.text("hadoop", "log4j.properties"),
             **self.extra_files(node),
         }
         for name, text in files.items():
@@ -241,9 +172,11 @@ class HadoopService(Service):
         folder.mkdir(parents=True, exist_ok=True)
         for path in (folder.parent, folder):
             path.chmod(0o755)
-        files = {"core-site.xml": site_xml({"fs.defaultFS": f"hdfs://{self.namenode().address}:{NAMENODE_RPC}"}),
-                 "hdfs-site.xml": site_xml(self.client_settings()),
-                 "log4j.properties": CLIENT_LOG4J}
+        files = {
+            "core-site.xml": templates.render("hadoop", "client/core-site.xml", default_fs=self.default_fs()),
+            "hdfs-site.xml": templates.render("hadoop", "client/hdfs-site.xml", **self.client_settings()),
+            "log4j.properties": templates.text("hadoop", "client/log4j.properties"),
+        }
         for name, text in files.items():
             (folder / name).write_text(text)
             (folder / name).chmod(0o644)
@@ -355,21 +288,10 @@ class HttpFS(HadoopService):
         return {"http": HTTPFS_HTTP}
 
     def extra_files(self, node: Node) -> dict[str, str]:
-        site = site_xml(
-            {
-                # HttpFSServerWebServer reads hadoop.httpfs.*, the httpfs-default.xml keys are httpfs.*
-                "hadoop.httpfs.http.host": node.address,
-                "hadoop.httpfs.http.port": HTTPFS_HTTP,
-                "httpfs.http.hostname": node.address,
-                "httpfs.http.port": HTTPFS_HTTP,
-                "httpfs.hadoop.config.dir": self.conf_dir(node),  # its core-site/hdfs-site for HDFS
-                "hadoop.http.temp.dir": self.home(node) / "tmp" / "jetty",
-                "hadoop.http.authentication.type": "simple",
-                "hadoop.http.authentication.signature.secret.file": self.conf_dir(node) / "httpfs-signature.secret",
-                "hadoop.http.max.threads": 50,  # default 1000, far above what 2 cores use
-            }
+        site = templates.render(
+            "hadoop", "httpfs-site.xml", address=node.address, port=HTTPFS_HTTP, conf=self.conf_dir(node), tmp=self.home(node) / "tmp"
         )
-        return {"httpfs-site.xml": site, "httpfs-log4j.properties": LOG4J}
+        return {"httpfs-site.xml": site, "httpfs-log4j.properties": templates.text("hadoop", "log4j.properties")}
 
     def prepare(self, node: Node) -> None:
         super().prepare(node)

@@ -26,6 +26,7 @@ from agility.core.waiting import tail
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
+from agility.sandbox.services import templates
 
 INTERNAL_PORT = 9092
 EXTERNAL_PORT = 9093
@@ -42,39 +43,6 @@ CONFIG_OPTION = {
     "org.apache.kafka.tools.ProducerPerformance": "--producer.config",
     "org.apache.kafka.tools.consumer.ConsumerPerformance": "--consumer.config",
 }
-
-# The broker logs INFO into logs/server.log; stdout (captured by the base class into
-# logs/console.log) only gets warnings plus KafkaRaftServer's INFO lines, which include "Kafka
-# Server started": readiness looks for it after the base class's "=== agility: starting" marker.
-SERVER_LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="warn" name="agility-kafka">
-  <Appenders>
-    <Console name="stdout" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console>
-    <RollingFile name="server" fileName="{logs}/server.log" filePattern="{logs}/server.log.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <Policies><SizeBasedTriggeringPolicy size="32 MB"/></Policies>
-      <DefaultRolloverStrategy max="4"/>
-    </RollingFile>
-  </Appenders>
-  <Loggers>
-    <Root level="info">
-      <AppenderRef ref="server"/>
-      <AppenderRef ref="stdout" level="warn"/>
-    </Root>
-    <Logger name="kafka.server.KafkaRaftServer" level="info"><AppenderRef ref="stdout"/></Logger>
-    <Logger name="kafka.request.logger" level="warn"/>
-  </Loggers>
-</Configuration>
-"""
-
-# Short-lived CLI tools: only warnings, on stderr, so their stdout stays parseable.
-TOOLS_LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
-<Configuration status="warn" name="agility-kafka-tools">
-  <Appenders><Console name="stderr" target="SYSTEM_ERR"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders>
-  <Loggers><Root level="warn"><AppenderRef ref="stderr"/></Root></Loggers>
-</Configuration>
-"""
-
 
 def jaas(user: str | None = None, password: str | None = None) -> str:
     """A SCRAM JAAS line; without a user it is the server side of a listener (no credentials)."""
@@ -140,68 +108,45 @@ class Kafka(Service):
             raise AgilityError(f"kafka: secret '{ADMIN_SECRET}' must not contain '\"' or '\\' (it goes into a JAAS line)")
         return password
 
-    # --- configuration ---------------------------------------------------------------------
-    def server_properties(self, node: Node) -> dict[str, object]:
+    # --- configuration (templates/kafka/) --------------------------------------------------
+    def server_properties(self, node: Node) -> str:
         count = len(self.nodes)
-        replicas = min(3, count)
-        min_isr = 2 if count >= 3 else 1
-        voters = ",".join(f"{self.node_id(each)}@{each.address}:{CONTROLLER_PORT}" for each in self.nodes)
-        password = self.admin_password
-        return {
-            "process.roles": "broker,controller",
-            "node.id": self.node_id(node),
-            "controller.quorum.voters": voters,
-            "controller.listener.names": "CONTROLLER",
-            "listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://{node.address}:{EXTERNAL_PORT},"
-            f"CONTROLLER://{node.address}:{CONTROLLER_PORT}",
-            "advertised.listeners": f"INTERNAL://{node.address}:{INTERNAL_PORT},EXTERNAL://{local_address(node.address)}:{EXTERNAL_PORT}",
-            "listener.security.protocol.map": "INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "inter.broker.listener.name": "INTERNAL",
-            # SCRAM on both client listeners; the broker talks to other brokers as admin.
-            "sasl.enabled.mechanisms": MECHANISM,
-            "sasl.mechanism.inter.broker.protocol": MECHANISM,
-            f"listener.name.internal.{MECHANISM.lower()}.sasl.jaas.config": jaas(ADMIN_USER, password),
-            f"listener.name.external.{MECHANISM.lower()}.sasl.jaas.config": jaas(),
-            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            "allow.everyone.if.no.acl.found": "false",
-            # ANONYMOUS: the PLAINTEXT controller listener, used by brokers and controllers.
-            "super.users": f"User:ANONYMOUS;User:{ADMIN_USER}",
-            "log.dirs": self.data(node),
-            # Replication sized from the number of nodes.
-            "default.replication.factor": replicas,
-            "min.insync.replicas": min_isr,
-            "offsets.topic.replication.factor": replicas,
-            "offsets.topic.num.partitions": int(self.settings.get("offsets_partitions", 10)),
-            "transaction.state.log.replication.factor": replicas,
-            "transaction.state.log.min.isr": min_isr,
-            "share.coordinator.state.topic.replication.factor": replicas,
-            "share.coordinator.state.topic.min.isr": min_isr,
-            "num.partitions": 1,
-            # Small machine: few threads, no rebalance delay, small segments.
-            "num.network.threads": 2,
-            "num.io.threads": 2,
-            "num.recovery.threads.per.data.dir": 1,
-            "background.threads": 2,
-            "group.initial.rebalance.delay.ms": 0,
-            "log.segment.bytes": 16 * 1024 * 1024,
-            "log.retention.hours": 24,
-        }
+        return templates.render(
+            "kafka",
+            "server.properties",
+            node_id=self.node_id(node),
+            voters=",".join(f"{self.node_id(each)}@{each.address}:{CONTROLLER_PORT}" for each in self.nodes),
+            address=node.address,
+            external_address=local_address(node.address),
+            internal_port=INTERNAL_PORT,
+            external_port=EXTERNAL_PORT,
+            controller_port=CONTROLLER_PORT,
+            mechanism=MECHANISM,
+            mechanism_key=MECHANISM.lower(),
+            admin_jaas=jaas(ADMIN_USER, self.admin_password),
+            server_jaas=jaas(),
+            admin_user=ADMIN_USER,
+            data=self.data(node),
+            replicas=min(3, count),
+            min_isr=2 if count >= 3 else 1,
+            offsets_partitions=int(self.settings.get("offsets_partitions", 10)),
+        )
 
-    def admin_client_properties(self) -> dict[str, str]:
-        return {
-            "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": MECHANISM,
-            "sasl.jaas.config": jaas(ADMIN_USER, self.admin_password),
-        }
+    def write_admin_client_config(self, node: Node) -> Path:
+        """The super user's client settings for the CLI tools run on `node`."""
+        path = self.conf(node) / "admin-client.properties"
+        jaas_line = jaas(ADMIN_USER, self.admin_password)
+        write_private(path, templates.render("kafka", "admin-client.properties", mechanism=MECHANISM, jaas=jaas_line))
+        return path
 
     def prepare(self, node: Node) -> None:
         conf = self.conf(node)
         conf.mkdir(parents=True, exist_ok=True)
         (self.home(node) / "logs").mkdir(parents=True, exist_ok=True)
-        write_private(conf / "server.properties", render_properties(self.server_properties(node)))
-        write_private(conf / "admin-client.properties", render_properties(self.admin_client_properties()))
-        (conf / "log4j2.xml").write_text(SERVER_LOG4J2.replace("{logs}", str(self.home(node) / "logs")))
-        (conf / "tools-log4j2.xml").write_text(TOOLS_LOG4J2)
+        write_private(conf / "server.properties", self.server_properties(node))
+        self.write_admin_client_config(node)
+        (conf / "log4j2.xml").write_text(templates.render("kafka", "log4j2.xml", logs=self.home(node) / "logs"))
+        (conf / "tools-log4j2.xml").write_text(templates.text("kafka", "tools-log4j2.xml"))
         self.format_storage(node)
 
     def format_storage(self, node: Node) -> None:
@@ -239,7 +184,7 @@ class Kafka(Service):
             "kafka.Kafka",
             f"{self.lib}/*",
             str(self.settings.get("heap", "512m")),
-            flags=["-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35"],
+            flags=templates.options("kafka", "jvm.options"),
             properties={"log4j2.configurationFile": self.conf(node) / "log4j2.xml"},
             args=[self.conf(node) / "server.properties"],
         )
@@ -304,16 +249,16 @@ class Kafka(Service):
         Adds --bootstrap-server and the client properties option unless `args` has them."""
         conf = self.conf(node)
         conf.mkdir(parents=True, exist_ok=True)
-        write_private(conf / "admin-client.properties", render_properties(self.admin_client_properties()))
+        client_config = self.write_admin_client_config(node)
         if not (conf / "tools-log4j2.xml").exists():
-            (conf / "tools-log4j2.xml").write_text(TOOLS_LOG4J2)
+            (conf / "tools-log4j2.xml").write_text(templates.text("kafka", "tools-log4j2.xml"))
         args = [str(arg) for arg in args]
         extra = []
         if not any(arg.startswith(("--bootstrap-server", "--bootstrap-controller")) for arg in args):
             extra += ["--bootstrap-server", f"{node.address}:{INTERNAL_PORT}"]
         option = CONFIG_OPTION.get(main_class, "--command-config")
         if option not in args:
-            extra += [option, str(conf / "admin-client.properties")]
+            extra += [option, str(client_config)]
         return self.java_tool(main_class, [*extra, *args], node)
 
     def edge_cli(self) -> dict[str, list[str]]:
@@ -321,7 +266,7 @@ class Kafka(Service):
         a real cluster can say `kafka-topics.sh` instead)."""
         tools_config = self.context.artifacts / "kafka" / "tools-log4j2.xml"
         if not tools_config.exists():
-            tools_config.write_text(TOOLS_LOG4J2)
+            tools_config.write_text(templates.text("kafka", "tools-log4j2.xml"))
         runner = jvm.tool("", f"{self.lib}/*", properties={"log4j2.configurationFile": tools_config})[:-1]
         return {tool: [*runner, main_class] for tool, main_class in EDGE_TOOLS.items()}
 
@@ -332,10 +277,6 @@ EDGE_TOOLS = {
     "consumer_groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
     "configs": "kafka.admin.ConfigCommand",  # kafka-configs: client quotas
 }
-
-
-def render_properties(values: dict) -> str:
-    return "".join(f"{key}={value}\n" for key, value in values.items())
 
 
 def read_properties(path: Path) -> dict[str, str]:

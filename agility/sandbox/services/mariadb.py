@@ -1,30 +1,14 @@
-"""MariaDB (the MySQL protocol) on the master node, from Debian's packages."""
+"""MariaDB (the MySQL protocol) on the master node, from Debian's packages; its my.cnf is
+templates/mariadb/my.cnf."""
 
 from __future__ import annotations
 
 from agility.core.errors import AgilityError
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
+from agility.sandbox.services import templates
 
-MY_CNF = """[mysqld]
-user=root
-datadir={home}/data
-socket={home}/mysqld.sock
-pid-file={home}/mysqld.pid
-log-error={home}/logs/mariadb.log
-bind-address={address}
-port=3306
-skip-name-resolve
-performance_schema=OFF
-innodb_buffer_pool_size=64M
-innodb_log_file_size=16M
-max_connections=200
-character-set-server=utf8mb4
-collation-server=utf8mb4_unicode_ci
-
-[client]
-socket={home}/mysqld.sock
-"""
+PORT = 3306
 
 
 class MariaDB(Service):
@@ -32,7 +16,7 @@ class MariaDB(Service):
     ready_timeout = 60.0
 
     def ports(self, node: Node) -> dict[str, int]:
-        return {"mysql": 3306}
+        return {"mysql": PORT}
 
     def defaults_file(self, node: Node):
         return self.home(node) / "my.cnf"
@@ -40,7 +24,7 @@ class MariaDB(Service):
     def prepare(self, node: Node) -> None:
         home = self.home(node)
         (home / "logs").mkdir(parents=True, exist_ok=True)
-        self.defaults_file(node).write_text(MY_CNF.format(home=home, address=node.address))
+        self.defaults_file(node).write_text(templates.render("mariadb", "my.cnf", home=home, address=node.address, port=PORT))
         if not (home / "data" / "mysql").exists():
             node.run(
                 ["mariadb-install-db", f"--defaults-file={self.defaults_file(node)}", "--skip-test-db",
@@ -58,7 +42,7 @@ class MariaDB(Service):
         return self.sql(node, "SELECT 1", check=False).strip() == "1"
 
     def readiness(self, node: Node) -> str:
-        return f"SELECT 1 to answer on {node.address}:3306"
+        return f"SELECT 1 to answer on {node.address}:{PORT}"
 
     def sql(self, node: Node, statement: str, check: bool = True) -> str:
         """Run SQL as the local root over the unix socket (root has no network login); the statement

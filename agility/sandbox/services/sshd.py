@@ -10,6 +10,7 @@ from pathlib import Path
 from agility.sandbox.node import Node
 from agility.sandbox.operator import DEVELOPER_GROUPS, OPERATORS_GROUP, root_key_on
 from agility.sandbox.service import Service
+from agility.sandbox.services import templates
 
 SSHD = "/usr/sbin/sshd"
 
@@ -36,37 +37,30 @@ class Sshd(Service):
             root_key_on(node, self.context.state_dir)
 
     def config(self, node: Node) -> str:
+        """templates/sshd/sshd_config with where it listens, who may log in and what each may forward."""
         listen = [node.address]
         if self.is_bastion(node):
             listen.append(self.context.settings["bastion_uplink_address"])
-        lines = [f"ListenAddress {address}:22" for address in listen] + [
-            f"HostKey {self.home(node) / 'ssh_host_ed25519_key'}",
-            f"PidFile {self.home(node) / 'sshd.pid'}",
-            "AuthorizedKeysFile .ssh/authorized_keys",
-            "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "PermitRootLogin no",
-            "PermitEmptyPasswords no",
-            "UsePAM no",
-            "X11Forwarding no",
-            "AllowAgentForwarding no",
-            "GatewayPorts no",
-            "PermitTunnel no",
-            "LogLevel VERBOSE",
-            "MaxStartups 100:30:200",
-            "Subsystem sftp internal-sftp",
-        ]
-        lines.append("AllowGroups " + " ".join([OPERATORS_GROUP, *DEVELOPER_GROUPS]))
+        return templates.render(
+            "sshd",
+            "sshd_config",
+            listen="\n".join(f"ListenAddress {address}:22" for address in listen),
+            home=self.home(node),
+            allow_groups=" ".join([OPERATORS_GROUP, *DEVELOPER_GROUPS]),
+            forwarding="\n".join(self.forwarding(node)),
+        )
+
+    def forwarding(self, node: Node) -> list[str]:
+        """Operators may forward to every service endpoint; each developer group only to its own
+        services (and the edge node's sshd); anything else is "administratively prohibited". Only
+        on the bastion: elsewhere no forwarding at all."""
         if not self.is_bastion(node):
-            return "\n".join([*lines, "AllowTcpForwarding no"]) + "\n"
-        # Operators may forward to every service endpoint; each developer group only to its own
-        # services (and the edge node's sshd). Anything else is "administratively prohibited".
+            return ["AllowTcpForwarding no"]
         permitted: dict[str, list[str]] = self.context.settings.get("permit_open", {})
-        lines += ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted.get(OPERATORS_GROUP, [])) or "none")]
+        lines = ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted.get(OPERATORS_GROUP, [])) or "none")]
         for group in DEVELOPER_GROUPS:
             lines += [f"Match Group {group}", "    PermitOpen " + (" ".join(permitted.get(group, [])) or "none")]
-        return "\n".join(lines) + "\n"
+        return lines
 
     def command(self, node: Node) -> list[str]:
         return [SSHD, "-D", "-e", "-f", str(self.home(node) / "sshd_config")]

@@ -1,0 +1,148 @@
+"""Proof that an area's Kafka byte rates hold: its account produces or consumes as fast as it can
+and the brokers throttle it to its byte rate, while an account without a quota is not throttled.
+
+Kafka measures a byte rate over its quota window (`quota.window.num` × `quota.window.size.seconds`,
+11 × 1 s by default) and counts a young window as at least 10 s long: a client that was idle may
+send about quota × 10 s at full speed before it is throttled. A run therefore lasts about that
+window, and its rate is what got through during it."""
+
+from __future__ import annotations
+
+import collections
+import time
+import uuid
+from dataclasses import dataclass
+
+from agility.checks.roundtrip import create_topic
+from agility.clients.services import Clients
+from agility.config.areas import Area
+from agility.config.profiles import Account
+from agility.core.errors import AgilityError
+
+MiB = 1 << 20
+RECORD_SIZE = 16 * 1024
+IN_FLIGHT = 32  # records sent and not yet acknowledged (512 KiB): the producer never runs far ahead
+
+
+@dataclass
+class Throughput:
+    """What one account moved in one run, and how long the brokers held its requests back."""
+
+    account: str
+    verb: str  # "produced" or "consumed"
+    bytes: int
+    seconds: float
+    throttle_avg_ms: float
+    throttle_max_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.bytes / self.seconds if self.seconds else 0.0
+
+    def summary(self, quota: int | None = None) -> str:
+        text = (f"{self.account} {self.verb} {self.bytes / MiB:.1f} MiB in {self.seconds:.1f} s: "
+                f"{self.rate / MiB:.2f} MiB/s")
+        if quota:
+            text += f" ({self.rate / quota:.2f}× its quota of {quota / MiB:.2f} MiB/s)"
+        return text + f"; throttled by the broker {self.throttle_avg_ms:.0f} ms on average, at most {self.throttle_max_ms:.0f} ms"
+
+
+def _throttle(metrics: dict, prefix: str) -> tuple[float, float]:
+    """kafka-python's throttle-time sensors (the brokers' throttle_time_ms of each response)."""
+    group = metrics.get(f"{prefix}-metrics", {})
+    return float(group.get("throttle-time-avg") or 0.0), float(group.get("throttle-time-max") or 0.0)
+
+
+def produce(clients: Clients, account: Account, topic: str, seconds: float | None = None,
+            total_bytes: int | None = None) -> Throughput:
+    """Produce 16 KiB records as fast as the brokers take them, for `seconds` or until
+    `total_bytes` are acknowledged (acks=1, a few hundred KiB in flight at most)."""
+    if (seconds is None) == (total_bytes is None):
+        raise AgilityError("produce: give either seconds or total_bytes")
+    producer = clients.kafka_producer(account=account, acks=1, linger_ms=5, batch_size=256 * 1024,
+                                      max_request_size=MiB, max_block_ms=60_000)
+    payload = b"q" * RECORD_SIZE
+    try:
+        producer.send(topic, payload).get(timeout=30)  # metadata and the connection, before the clock
+        pending: collections.deque = collections.deque()
+        sent = 0
+        started = time.monotonic()
+        while (total_bytes is None or sent < total_bytes) and (seconds is None or time.monotonic() - started < seconds):
+            pending.append(producer.send(topic, payload))
+            sent += RECORD_SIZE
+            if len(pending) >= IN_FLIGHT:
+                pending.popleft().get(timeout=60)
+        producer.flush(timeout=60)
+        for future in pending:
+            future.get(timeout=60)
+        elapsed = time.monotonic() - started
+        average, most = _throttle(producer.metrics(), "producer")
+    finally:
+        producer.close()
+    return Throughput(account.user, "produced", sent, elapsed, average, most)
+
+
+def fill(clients: Clients, topic: str, total_bytes: int) -> Throughput:
+    """Write `total_bytes` into the topic as the admin (no quota): data for a consumer to read."""
+    return produce(clients, clients.kafka_account(None), topic, total_bytes=total_bytes)
+
+
+def produce_to_fresh_topic(clients: Clients, area: Area, account: Account, seconds: float | None = None,
+                           total_bytes: int | None = None) -> Throughput:
+    """`produce` into a topic of the area's made for it (by the admin) and deleted afterwards."""
+    topic = area.topic(f"quota_check_{uuid.uuid4().hex[:10]}")
+    create_topic(clients, topic)
+    try:
+        return produce(clients, account, topic, seconds=seconds, total_bytes=total_bytes)
+    finally:
+        delete_topics(clients, topic)
+
+
+def fresh_topic_with(clients: Clients, area: Area, total_bytes: int) -> tuple[str, Throughput]:
+    """A new topic of the area's holding `total_bytes`, written by the admin (no quota)."""
+    topic = area.topic(f"quota_check_{uuid.uuid4().hex[:10]}")
+    create_topic(clients, topic)
+    try:
+        return topic, fill(clients, topic, total_bytes)
+    except BaseException:
+        delete_topics(clients, topic)
+        raise
+
+
+def consume(clients: Clients, account: Account, topic: str, seconds: float,
+            total_bytes: int | None = None) -> Throughput:
+    """Read the topic from its beginning as fast as the brokers hand it out, for `seconds` (or
+    until `total_bytes` are read, or the topic is read to its end); no consumer group, nothing
+    committed."""
+    from kafka import TopicPartition  # the Kafka driver, deferred: importing this module needs none
+
+    consumer = clients.kafka_consumer(account=account, group_id=None, enable_auto_commit=False,
+                                      fetch_max_bytes=4 * MiB, max_partition_fetch_bytes=MiB)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            raise AgilityError(f"topic {topic} does not exist (as seen by {account.user})")
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        received = 0
+        started = time.monotonic()
+        while time.monotonic() - started < seconds and (total_bytes is None or received < total_bytes):
+            for records in consumer.poll(timeout_ms=500).values():
+                received += sum(len(record.value or b"") for record in records)
+            if all(consumer.position(tp) >= end[tp] for tp in partitions):
+                break
+        elapsed = time.monotonic() - started
+        average, most = _throttle(consumer.metrics(), "consumer")
+    finally:
+        consumer.close()
+    return Throughput(account.user, "consumed", received, elapsed, average, most)
+
+
+def delete_topics(clients: Clients, *topics: str) -> None:
+    """Remove the topics a proof made (as the admin)."""
+    admin = clients.kafka_admin()
+    try:
+        admin.delete_topics(list(topics))
+    finally:
+        admin.close()

@@ -1,0 +1,200 @@
+"""The sandbox's configuration files and JVM command lines come out byte for byte as they did
+when they were written inline in the service classes (issue #10 moved them to
+agility/sandbox/services/templates/): every file and argv of a three-agent cluster is rendered
+here, on a fake cluster under tmp_path, and compared by SHA-256 with what the inline code
+rendered. A deliberate change updates RENDERED: `python tests/test_sandbox_templates.py` prints
+the current digests."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from agility.sandbox.node import Node
+from agility.sandbox.service import SandboxContext
+from agility.sandbox.services import templates
+from agility.sandbox.services.cassandra import Cassandra
+from agility.sandbox.services.hdfs import DataNode, HttpFS, NameNode
+from agility.sandbox.services.kafka import Kafka
+from agility.sandbox.services.mariadb import MariaDB
+from agility.sandbox.services.sshd import Sshd
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).parents[1]
+
+# Characters that a careless template would mangle: $ and braces (string.Template, str.format),
+# & and < (XML). The admin password goes into two properties files as it is.
+SECRETS = {"kafka-admin": "p$w{0}&<x", "cassandra-admin": "c", "cassandra-default": "d", "mariadb-admin": "m"}
+NODES = {"bastion": "10.9.0.10", "master": "10.9.0.11", "edge": "10.9.0.12",
+         "agent-1": "10.9.0.21", "agent-2": "10.9.0.22", "agent-3": "10.9.0.23"}
+AGENTS = ["agent-1", "agent-2", "agent-3"]
+SETTINGS = {
+    "bastion": "bastion", "bastion_uplink_address": "10.9.0.254",
+    "cassandra": {"heap": "640m"}, "kafka": {"heap": "512m"}, "datanode": {"heap": "256m"},
+    "permit_open": {"operators": ["10.9.0.11:3306", "10.9.0.21:9093"], "kafka-developers": ["10.9.0.21:9093"]},
+}
+
+
+class Finished:
+    returncode, stdout, stderr = 0, "", ""
+
+
+def rendered(root: Path) -> dict[str, str]:
+    """Every file the services write while preparing their nodes, and every argv they run or would
+    run, on a fake cluster under `root` (written there as "/ROOT"); nothing is started."""
+    nodes = {name: Node(name, address, root / "nodes" / name) for name, address in NODES.items()}
+    for name, services in {"master": ["namenode", "httpfs", "mariadb"], **dict.fromkeys(AGENTS, ["datanode"])}.items():
+        nodes[name].services = services
+    context = SandboxContext(cluster="t", state_dir=root, artifacts=root / "artifacts", nodes=nodes,
+                             secrets=dict(SECRETS), settings=SETTINGS)
+    agents = [nodes[name] for name in AGENTS]
+    services = [Cassandra(context, agents), Kafka(context, agents), NameNode(context, [nodes["master"]]),
+                DataNode(context, agents), HttpFS(context, [nodes["master"]]), MariaDB(context, [nodes["master"]])]
+    (root / "artifacts" / "kafka").mkdir(parents=True)  # there once `agility sandbox fetch` has run
+    ran: list[list[str]] = []
+    out: dict[str, str] = {}
+    with mock.patch.object(Kafka, "format_storage", lambda self, node: None), \
+            mock.patch.object(Node, "run", lambda self, argv, **_: ran.append([str(a) for a in argv]) or Finished()):
+        for service in services:
+            for node in service.nodes:
+                service.prepare(node)
+                out[f"argv {service.instance(node)}"] = "\0".join(map(str, service.command(node)))
+        cassandra, kafka, namenode = services[0], services[1], services[2]
+        cassandra.nodetool(agents[0], "status")
+        namenode.dfs(nodes["master"], "-ls", "/")
+        out["argv kafka tool"] = "\0".join(kafka.tool_command(agents[0], "org.apache.kafka.tools.TopicCommand", ["--list"]))
+        out["argv kafka edge"] = repr(kafka.edge_cli())
+        out["argv hdfs edge"] = repr(namenode.edge_cli())
+    for number, argv in enumerate(ran):
+        out[f"argv run {number}"] = "\0".join(argv)
+    sshd = Sshd(context, list(nodes.values()))
+    for name in ("bastion", "edge"):
+        out[f"sshd_config {name}"] = sshd.config(nodes[name])
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name != "httpfs-signature.secret":  # random
+            out[str(path.relative_to(root))] = path.read_text()
+    return {key: text.replace(str(root), "/ROOT") for key, text in out.items()}
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {key: hashlib.sha256(text.encode()).hexdigest()[:16] for key, text in rendered(root).items()}
+
+
+# What the inline code (before the templates) rendered, by key: the first 16 hex digits of its SHA-256.
+RENDERED: dict[str, str] = {
+    'argv cassandra@agent-1': '14d5db91aea0c99b',
+    'argv cassandra@agent-2': '97d28eece87dd17c',
+    'argv cassandra@agent-3': 'a2c3514fced6dd68',
+    'argv kafka@agent-1': '08b4d3d1d0fb6626',
+    'argv kafka@agent-2': 'abe50a73a5973df1',
+    'argv kafka@agent-3': '1469a67c4f78b6c0',
+    'argv namenode@master': '3920223051a33090',
+    'argv datanode@agent-1': 'df5baa2635e05e13',
+    'argv datanode@agent-2': 'c5cefb999e1c9917',
+    'argv datanode@agent-3': '24a0018195ac1923',
+    'argv httpfs@master': '496c9602b7a6bbb7',
+    'argv mariadb@master': '6b949235f32e358b',
+    'argv kafka tool': 'ab09f0280e1ac579',
+    'argv kafka edge': 'f579ad2bb22bf4b5',
+    'argv hdfs edge': 'c9f55ca3037e84f1',
+    'argv run 0': '3415352e6da09006',
+    'argv run 1': '97a8a60b4297ddcc',
+    'argv run 2': 'a68c6223af5df4ac',
+    'argv run 3': '8a62c6835563cefd',
+    'sshd_config bastion': 'aee785f81b892c0b',
+    'sshd_config edge': '367ceea130aebb20',
+    'artifacts/hadoop/client/t/core-site.xml': 'aa1f6c63bc924db5',
+    'artifacts/hadoop/client/t/hdfs-site.xml': '5366c1f3a96aa911',
+    'artifacts/hadoop/client/t/log4j.properties': 'b239f1f95a2d31bd',
+    'artifacts/kafka/tools-log4j2.xml': '5612ec9b7cc4ab58',
+    'nodes/agent-1/cassandra/conf/cassandra.yaml': 'afc6be4f22405351',
+    'nodes/agent-1/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
+    'nodes/agent-1/cassandra/conf/logback.xml': '257188247533c6c2',
+    'nodes/agent-1/datanode/conf/core-site.xml': '321a8c773bc30840',
+    'nodes/agent-1/datanode/conf/hdfs-site.xml': '6f91061d9a99ee43',
+    'nodes/agent-1/datanode/conf/log4j.properties': 'd068e5faf64d3fff',
+    'nodes/agent-1/kafka/conf/admin-client.properties': 'd70e8fa1fdd19994',
+    'nodes/agent-1/kafka/conf/log4j2.xml': 'f3ad99ab1159e332',
+    'nodes/agent-1/kafka/conf/server.properties': '0da6ac421c592127',
+    'nodes/agent-1/kafka/conf/tools-log4j2.xml': '5612ec9b7cc4ab58',
+    'nodes/agent-2/cassandra/conf/cassandra.yaml': '737b059888df87cd',
+    'nodes/agent-2/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
+    'nodes/agent-2/cassandra/conf/logback.xml': '1b41f0a734f12790',
+    'nodes/agent-2/datanode/conf/core-site.xml': '9f47ad5268634229',
+    'nodes/agent-2/datanode/conf/hdfs-site.xml': '7f4e68545193ce23',
+    'nodes/agent-2/datanode/conf/log4j.properties': 'd068e5faf64d3fff',
+    'nodes/agent-2/kafka/conf/admin-client.properties': 'd70e8fa1fdd19994',
+    'nodes/agent-2/kafka/conf/log4j2.xml': 'ec22d54c4ede6c52',
+    'nodes/agent-2/kafka/conf/server.properties': '8ec6917698f0c9e6',
+    'nodes/agent-2/kafka/conf/tools-log4j2.xml': '5612ec9b7cc4ab58',
+    'nodes/agent-3/cassandra/conf/cassandra.yaml': 'e66b6ce1f0fd505d',
+    'nodes/agent-3/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
+    'nodes/agent-3/cassandra/conf/logback.xml': '885b7a03ceab52f1',
+    'nodes/agent-3/datanode/conf/core-site.xml': 'a5f1eca7baace69b',
+    'nodes/agent-3/datanode/conf/hdfs-site.xml': '0daa487bf00abb19',
+    'nodes/agent-3/datanode/conf/log4j.properties': 'd068e5faf64d3fff',
+    'nodes/agent-3/kafka/conf/admin-client.properties': 'd70e8fa1fdd19994',
+    'nodes/agent-3/kafka/conf/log4j2.xml': '1809037846b22b8b',
+    'nodes/agent-3/kafka/conf/server.properties': '901dae2ed7dff3dd',
+    'nodes/agent-3/kafka/conf/tools-log4j2.xml': '5612ec9b7cc4ab58',
+    'nodes/master/httpfs/conf/core-site.xml': '5cf6712d9696cd42',
+    'nodes/master/httpfs/conf/hdfs-site.xml': '55bfa7ccd26a4e28',
+    'nodes/master/httpfs/conf/httpfs-log4j.properties': 'd068e5faf64d3fff',
+    'nodes/master/httpfs/conf/httpfs-site.xml': '8e2b62a1587f2537',
+    'nodes/master/httpfs/conf/log4j.properties': 'd068e5faf64d3fff',
+    'nodes/master/mariadb/my.cnf': '519f122bdbc0f150',
+    'nodes/master/namenode/conf/core-site.xml': 'ce7b8d58fee8092d',
+    'nodes/master/namenode/conf/hdfs-site.xml': '8b0e33cadc3b2909',
+    'nodes/master/namenode/conf/log4j.properties': 'd068e5faf64d3fff',
+}
+
+
+def test_every_file_and_command_line_is_what_the_inline_code_rendered(tmp_path):
+    found = rendered(tmp_path)
+    changed = {key: found.get(key) for key, digest in RENDERED.items()
+               if hashlib.sha256(found.get(key, "").encode()).hexdigest()[:16] != digest}
+    assert set(found) == set(RENDERED)
+    assert not changed, "rendered differently:\n" + "\n".join(f"--- {key}\n{text}" for key, text in changed.items())
+
+
+def test_values_are_filled_in_as_they_are_and_only_xml_escapes_them():
+    assert templates.render("kafka", "admin-client.properties", mechanism="M", jaas="a$b{c}&<").endswith(
+        "sasl.jaas.config=a$b{c}&<\n")
+    assert "<file>/a&amp;b/system.log</file>" in templates.render("cassandra", "logback.xml", logs="/a&b")
+
+
+def test_a_missing_value_is_an_error_and_template_comments_are_not_written():
+    with pytest.raises(KeyError):
+        templates.render("mariadb", "my.cnf", home="/h")
+    assert "##" not in templates.text("kafka", "server.properties")
+    assert "# Written by agility" in templates.text("cassandra", "cassandra.yaml")  # a comment of the file itself
+
+
+def test_options_files_give_one_option_a_line_without_comments():
+    options = templates.options("cassandra", "fast-start.options")
+    assert options == ("-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.superuser_setup_delay_ms=0",
+                       "-Dcassandra.shutdown_announce_in_ms=500")
+
+
+def test_the_installed_package_carries_every_template():
+    """pip installs only what [tool.setuptools.package-data] names: the sandbox started by the
+    installed `agility` reads its templates from there."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["agility"]
+    package = ROOT / "agility"
+    packaged = {path for pattern in patterns for path in package.glob(pattern) if path.is_file()}
+    files = {path for path in templates.FOLDER.rglob("*") if path.is_file() and path.suffix != ".py"
+             and "__pycache__" not in path.parts}
+    assert files and files <= packaged
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as folder:
+        for key, digest in digests(Path(folder)).items():
+            print(f"    {key!r}: {digest!r},")
+    sys.exit(0)

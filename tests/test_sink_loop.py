@@ -1,0 +1,247 @@
+"""The consume loop every sink shares, without Kafka or a store: what it commits and when.
+
+A fake consumer serves scripted polls; fake sinks record what they were given. The claims are
+the module docstring's: offsets are committed only after the store has the batch (and the dead
+letters are acknowledged), a buffered sink's partitions only up to the first offset it still
+holds, one commit per unit it writes, and nothing past what the store holds when it gives up.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from kafka import TopicPartition
+
+from agility.config import areas
+from agility.core import retry
+from agility.core.errors import AgilityError
+from agility.jobs import records
+from agility.jobs.sink import Record, consume
+
+pytestmark = pytest.mark.unit
+AREA = areas.get("dev")
+TOPIC = AREA.topic("orders")
+
+
+def message(partition: int, offset: int, value: bytes) -> SimpleNamespace:
+    return SimpleNamespace(topic=TOPIC, partition=partition, offset=offset, key=f"k{offset}".encode(), value=value)
+
+
+def good(partition: int, offset: int) -> SimpleNamespace:
+    order = {"order_id": f"o-{partition}-{offset}", "customer_id": "c-1", "customer_name": "Ada", "product": "tea",
+             "category": "food", "region": "EU", "quantity": 2, "unit_price": 1.5, "currency": "EUR",
+             "ts": "2025-01-02T03:04:05.000Z"}
+    return message(partition, offset, records.encode(order))
+
+
+class FakeConsumer:
+    """Serves `polls` (each a list of messages), then nothing; the end of each partition is the
+    offset after its last scripted message, so it is caught up once every poll was served."""
+
+    def __init__(self, polls: list[list[SimpleNamespace]], partitions: int = 2):
+        self.polls = list(polls)
+        self.partitions = [TopicPartition(TOPIC, number) for number in range(partitions)]
+        self.ends = {tp: 0 for tp in self.partitions}
+        for batch in polls:
+            for m in batch:
+                tp = TopicPartition(TOPIC, m.partition)
+                self.ends[tp] = max(self.ends[tp], m.offset + 1)
+        self.positions = {tp: 0 for tp in self.partitions}
+        self.commits: list[dict[int, int]] = []
+        self.closed = False
+
+    def topics(self):
+        return {TOPIC}
+
+    def subscribe(self, topics):
+        assert topics == [TOPIC]
+
+    def poll(self, timeout_ms):
+        if not self.polls:
+            return {}
+        batch = self.polls.pop(0)
+        polled: dict = {}
+        for m in batch:
+            tp = TopicPartition(TOPIC, m.partition)
+            polled.setdefault(tp, []).append(m)
+            self.positions[tp] = m.offset + 1
+        return polled
+
+    def assignment(self):
+        return set(self.partitions)
+
+    def end_offsets(self, partitions):
+        return {tp: self.ends[tp] for tp in partitions}
+
+    def position(self, tp):
+        return self.positions[tp]
+
+    def partitions_for_topic(self, topic):
+        return {tp.partition for tp in self.partitions}
+
+    def committed(self, tp):
+        for offsets in reversed(self.commits):
+            if tp.partition in offsets:
+                return offsets[tp.partition]
+        return None
+
+    def commit(self, offsets):
+        self.commits.append({tp.partition: meta.offset for tp, meta in offsets.items()})
+
+    def close(self, autocommit):
+        assert autocommit is False
+        self.closed = True
+
+
+class FakeProducer:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, topic, key, value, headers):
+        self.sent.append((topic, key, value, dict(headers)))
+        return SimpleNamespace(get=lambda timeout: None)
+
+    def flush(self, timeout):
+        pass
+
+    def close(self, timeout):
+        pass
+
+
+class FakeClients:
+    def __init__(self, consumer: FakeConsumer):
+        self.consumer, self.producer = consumer, FakeProducer()
+
+    def kafka_account(self, area):
+        return SimpleNamespace(user=f"{area}-kafka")
+
+    def kafka_consumer(self, **settings):
+        assert settings["enable_auto_commit"] is False
+        return self.consumer
+
+    def kafka_producer(self, **settings):
+        return self.producer
+
+
+class ListSink:
+    """A store that keeps what it is given; `fail_writes` write calls fail transiently first."""
+
+    name, store = "list", "a list in memory"
+
+    def __init__(self, fail_writes: int = 0):
+        self.rows: list[Record] = []
+        self.fail_writes, self.prepared, self.closed = fail_writes, 0, 0
+
+    def prepare(self):
+        self.prepared += 1
+
+    def write(self, batch):
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise ConnectionError("the store went away")
+        self.rows.extend(batch)
+
+    def transient(self, error):
+        return isinstance(error, ConnectionError)
+
+    def close(self):
+        self.closed += 1
+
+
+class UnitsSink(ListSink):
+    """Buffers each partition's records into units of `size`, written one per `flush_next`."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size, self.buffered, self.files = size, {}, []
+
+    def write(self, batch):
+        for record in batch:
+            self.buffered.setdefault(record.partition, []).append(record)
+
+    def held(self):
+        return {partition: held[0].offset for partition, held in self.buffered.items() if held}
+
+    def flush_next(self, final=False):
+        for partition, held in sorted(self.buffered.items()):
+            if len(held) >= self.size or (final and held):
+                self.files.append([record.offset for record in held[:self.size]])
+                self.buffered[partition] = held[self.size:]
+                return True
+        return False
+
+
+def run(consumer: FakeConsumer, store: ListSink, **options):
+    clients = FakeClients(consumer)
+    result = consume(clients, AREA, "orders", store, idle_timeout=0, **options)
+    return result, clients
+
+
+def test_each_batch_is_committed_after_the_store_has_it_and_bad_records_are_dead_lettered():
+    consumer = FakeConsumer([[good(0, 0), good(1, 0), message(0, 1, b"{nope")], [good(1, 1)]])
+    store = ListSink()
+    result, clients = run(consumer, store)
+    assert [record.order_id for record in store.rows] == ["o-0-0", "o-1-0", "o-1-1"]
+    assert consumer.commits == [{0: 2, 1: 1}, {0: 2, 1: 2}]  # the bad record's offset is committed with its batch
+    assert (result.read, result.written, result.batches, result.commits) == (4, 3, 2, 2)
+    assert result.dead_lettered == {"malformed-json": 1}
+    assert result.caught_up and result.stopped_by == "caught up" and result.final_lag == 0
+    [(topic, key, value, headers)] = clients.producer.sent
+    assert (topic, key, value) == (AREA.dead_letter_topic("orders"), b"k1", b"{nope")
+    assert headers["reason"] == b"malformed-json" and headers["source-offset"] == b"1" and headers["sink"] == b"list"
+    assert consumer.closed and store.closed == 1
+
+
+def test_a_buffered_sink_commits_only_up_to_what_it_still_holds_one_commit_per_unit():
+    consumer = FakeConsumer([[good(0, offset) for offset in range(3)], [good(0, 3), good(1, 0)]])
+    store = UnitsSink(size=2)
+    result, _ = run(consumer, store)
+    assert store.files == [[0, 1], [2, 3], [0]]
+    # each batch commits up to what is held (nothing written yet: the batch's first offsets), then
+    # each unit written moves its partition to the next held offset; the final flush writes the rest
+    assert consumer.commits == [{0: 0}, {0: 2}, {0: 2, 1: 0}, {0: 4, 1: 0}, {0: 4, 1: 1}]
+    assert result.commits == 5 and result.final_lag == 0
+
+
+def test_a_store_that_comes_back_gets_the_batch_again_before_the_commit(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    consumer = FakeConsumer([[good(0, 0)]])
+    store = ListSink(fail_writes=2)
+    lines = []
+    result, _ = run(consumer, store, log=lines.append)
+    assert [record.order_id for record in store.rows] == ["o-0-0"] and consumer.commits == [{0: 1}]
+    assert store.prepared == 3 and store.closed == 3  # reconnected before each retry, closed at the end
+    assert lines[0] == "a list in memory: ConnectionError: the store went away; retry 1 in 0.5 s"
+    assert lines[-1] == "list: read 1, wrote 1, dead-lettered 0"
+
+
+def test_a_store_that_stays_away_stops_the_job_with_nothing_committed(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    consumer = FakeConsumer([[good(0, 0), good(0, 1)]])
+    with pytest.raises(retry.StoreUnavailable, match="^a list in memory did not answer"):
+        run(consumer, ListSink(fail_writes=1000), store_retry_seconds=1)
+    assert consumer.commits == [] and consumer.closed
+
+
+def test_a_missing_topic_is_one_line():
+    consumer = FakeConsumer([])
+    consumer.topics = lambda: set()
+    with pytest.raises(AgilityError, match=f"^topic {TOPIC} does not exist \\(as seen by dev-kafka\\)"):
+        run(consumer, ListSink())
+
+
+def test_the_deadline_stops_the_loop_and_says_the_job_is_not_caught_up():
+    consumer = FakeConsumer([[good(0, 0)]])
+    lines = []
+    result, _ = run(consumer, ListSink(), deadline=0, log=lines.append)
+    assert result.stopped_by == "deadline of 0 s" and not result.caught_up and result.final_lag == 1
+    assert consumer.commits == [] and lines == ["list: NOT caught up: stopped by deadline of 0 s with lag 1"]
+
+
+def test_a_group_given_no_partition_is_one_line():
+    consumer = FakeConsumer([])
+    consumer.assignment = lambda: set()
+    with pytest.raises(AgilityError, match=f"^group {AREA.group('orders', 'list')} got no partition of {TOPIC} "
+                                           "within 0 s"):
+        run(consumer, ListSink(), assignment_timeout=0)
