@@ -1,17 +1,10 @@
 """The presenter's Kafka act: the six steps of the live demo, each one call into the package."""
 
-import json
-
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import reconcile
-from agility.checks.roundtrip import create_topic
-from agility.clients.edge_kafka import advertised_brokers, topic_offsets
-from agility.core import sockets
+from agility.checks import event_stream
 from agility.jobs import producer
 from agility.jobs.ledger import Ledger
-from agility.provisioning.kafka import topics_seen_by
-from agility.reach import tunnel
 
 DEMO_ORDERS = 2000
 
@@ -23,35 +16,17 @@ def dev_developer(connections, narrate):
 
 @when("the dev Kafka developer opens an SSH tunnel through the bastion", target_fixture="opened")
 def developer_tunnel(platform, developer, narrate):
-    user = developer.area.kafka_account
-    state = tunnel.running(platform, user, ("kafka",))
-    assert state is not None, f"no tunnel of {user} is running"
-    bastion = f"{platform.bastion.host}:{platform.bastion.port}"
-    narrate(f"{state['user']}@{bastion} with key {platform.ssh_user(user).key}, pid {state['pid']} "
-            f"(connected to {', '.join(sockets.peers(state['pid']))}), listening on "
-            + ", ".join(sockets.listening(state["pid"])))
-    assert bastion in sockets.peers(state["pid"]), f"the tunnel process has no SSH connection to {bastion}"
-    return state
+    return event_stream.developer_tunnel(platform, developer.area, narrate)
 
 
 @then("the tunnel forwards every broker's external listener and nothing else")
 def forwards_brokers(developer, opened, narrate):
-    # the kernel's sockets of the tunnel process against the addresses the brokers advertise to us
-    listening = sockets.listening(opened["pid"])
-    advertised = advertised_brokers(developer.clients, developer.clients.kafka_account(developer.area.name))
-    narrate(f"brokers advertise {', '.join(advertised)}; the tunnel listens on {', '.join(listening)}")
-    assert listening == advertised
+    assert not event_stream.forwards_problems(developer.clients, developer.area, opened, narrate)
 
 
 @then("the dev Kafka user is authenticated by SCRAM and sees only dev topics")
 def sees_only_own_topics(developer, narrate):
-    clients, area = developer.clients, developer.area
-    create_topic(clients, "prod.visibility_check")  # as admin: a topic the dev user must not see
-    seen = topics_seen_by(clients, clients.kafka_account(area.name))
-    everything = topics_seen_by(clients, clients.kafka_account(None))
-    narrate(f"SCRAM-SHA-512 as {clients.kafka_account(area.name).user}: sees {len(seen)} of {len(everything)} topics")
-    assert seen == [topic for topic in everything if topic.startswith(area.kafka_prefix)]
-    assert "prod.visibility_check" in everything and "prod.visibility_check" not in seen
+    assert not event_stream.visibility_problems(developer.clients, developer.area, narrate)
 
 
 @then("the bastion refuses the dev Kafka developer a forward to the MySQL server")
@@ -72,19 +47,9 @@ def run_producer(platform, developer, demo, count, narrate):
 
 
 @then(parsers.parse("the brokers hold all {count:d} orders and the ledger records each one at its offset"))
-def acknowledged(platform, developer, demo, produced, count, narrate):
+def acknowledged(platform, developer, demo, count, narrate):
     ledger = Ledger.for_dataset(platform.name, developer.area, demo.dataset)
-    offsets = topic_offsets(developer.clients, developer.clients.kafka_account(developer.area.name), produced.topic)
-    held = sum(end - earliest for earliest, end in offsets.values())
-    narrate(f"{produced.topic} on the brokers: " + ", ".join(f"p{p} [{first}, {end})" for p, (first, end) in
-                                                              sorted(offsets.items())) + f", {held} records")
-    assert produced.produced == count
-    sent = sum(result.produced + result.bad for result in demo.produced)
-    assert held == sent, f"the brokers hold {held} records, the producer's runs had {sent} acknowledged"
-    ids = ledger.ids()
-    assert len(ids) == len(set(ids)) == sum(result.produced for result in demo.produced)
-    problems = reconcile.ledger_against_topic(ledger.positions(), offsets)
-    assert not problems, "; ".join(problems)
+    assert not event_stream.produced_problems(developer.clients, developer.area, ledger, demo.produced, count, narrate)
 
 
 @given("the dev orders topic holds the demo's orders")
@@ -111,18 +76,10 @@ def partitions_healthy(partitions, demo):
 
 @then(parsers.parse("kafka-console-consumer on the edge node shows {count:d} of the orders"))
 def console_sample(platform, developer, dataset, count, narrate):
-    lines = developer.tools.sample(developer.area.topic(dataset), count)
-    for line in lines:
-        narrate(line[:150])
-    sent = {order["order_id"]: order for order in Ledger.for_dataset(platform.name, developer.area, dataset).orders()}
-    assert len(lines) == count
-    for line in lines:
-        key, value = line.split(" | ", 1)
-        assert json.loads(value) == sent.get(key), f"{key}: the topic holds {value[:200]}, the ledger {sent.get(key)}"
+    ledger = Ledger.for_dataset(platform.name, developer.area, dataset)
+    assert not event_stream.sample_problems(developer.tools, developer.area, dataset, ledger, count, narrate)
 
 
 @then(parsers.parse("kafka-consumer-groups on the edge node shows the {sink} sink's lag at 0"))
 def lag_zero(developer, dataset, sink, narrate):
-    lag = developer.tools.group_lag(developer.area.group(dataset, sink))
-    narrate(f"group {lag.group}: lag " + ", ".join(f"p{p}={n}" for p, n in sorted(lag.lag_by_partition.items())))
-    assert lag.total == 0
+    assert not event_stream.lag_problems(developer.tools, developer.area, dataset, sink, narrate)
