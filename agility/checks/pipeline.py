@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from agility.checks import reconcile
 from agility.checks.reconcile import Reconciliation
@@ -69,13 +74,6 @@ class Killed:
 def kill_after_first_commit(profile, clients, area: Area, dataset: str, sink: str, batch: int = 100) -> Killed:
     """Start the sink job as its own process, SIGKILL it as soon as Kafka shows a commit of its
     group, and read from Kafka, once the process is dead, how far its group got."""
-    import signal
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-
     account = clients.kafka_account(area.name)
     topic, group = area.topic(dataset), area.group(dataset, sink)
     command = [sys.executable, "-m", f"agility.jobs.sink_{sink}", "--profile", profile.source or profile.name,

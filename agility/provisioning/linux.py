@@ -80,11 +80,6 @@ def _install_key(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> 
     shell.run(node, ["sudo", "-n", "chmod", "600", keys])
 
 
-def ensure_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[str]:
-    """Plan and apply at once; the changes made."""
-    return Plan(plan_user(shell, node, user)).apply()
-
-
 def plan_removal(shell: ClusterShell, node: str, name: str) -> list[Action]:
     if not shell.run(node, ["getent", "passwd", name], check=False).ok:
         return []
