@@ -11,9 +11,13 @@ pytest_plugins = [
     "steps.pipeline",
     "steps.store_outage",
     "steps.security",
+    "steps.hostile_tenant",
     "steps.provisioning",
+    "steps.planted_links",
     "steps.hdfs_act",
     "steps.databases_act",
     "steps.quotas",
     "steps.hdfs_quotas",
+    "steps.hdfs_sink_quota",
+    "steps.yarn_queues",
 ]

@@ -22,3 +22,14 @@ Feature: The production area's HDFS quotas hold
     Then HDFS refuses the write, naming the space quota
     And the refused file does not exist, not even in part
     And removing the folder gives the prod directory back the usage it had
+
+  Scenario: The prod HDFS sink stopped by the space quota leaves whole files, commits exactly them, and finishes once the quota is back
+    Given the prod area's developer is provisioned
+    And a fresh prod dataset with 3000 orders from the producer job
+    And the prod area's space quota leaves room for about two batch files
+    When the prod HDFS sink job runs into the space quota
+    Then it stops with HDFS's own space quota message
+    And it left whole ledger orders only, and its group committed exactly those
+    When the prod area's HDFS quotas are restored as declared
+    And I run the hdfs sink job in the prod area again
+    Then the hdfs sink reconciles with the ledger field by field: nothing missing, nothing twice

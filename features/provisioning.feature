@@ -41,3 +41,9 @@ Feature: Developers' Linux users exist on every node, and provisioning is repeat
     Given the Linux users of the provisioning declaration are provisioned
     When testinfra checks every declared Linux user on every node
     Then each one's uid, groups, home, shell and authorized key are right on every node
+
+  Scenario: Provisioning never writes through a link a user planted in their home
+    Given a user of the edge node who swapped their authorized keys for a link to /etc/shadow
+    When provisioning installs that user's key again
+    Then provisioning refuses to write through the link
+    And /etc/shadow on the edge node is unchanged

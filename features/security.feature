@@ -71,3 +71,20 @@ Feature: The bastion is the only door, and it only opens with a key
       | the event stream |
       | Cassandra        |
       | MariaDB          |
+
+  Scenario Outline: A hostile dev tenant on the edge node is refused <attempt>
+    Given the dev area's developer is provisioned
+    And the dev developer is logged in on the edge node
+    When the dev developer tries <attempt>
+    Then <refuser> refuses it in its own words
+
+    Examples:
+      | attempt                                  | refuser                |
+      | to read prod's ledger                    | the operating system   |
+      | to read the event broker's data folder   | the operating system   |
+      | to read the NameNode's metadata folder   | the operating system   |
+      | to read MariaDB's data folder            | the operating system   |
+      | to talk to the event stream's controllers | the event stream     |
+      | to open Cassandra's JMX port             | the Cassandra node     |
+      | to log in on an agent node               | the agent's sshd       |
+      | to run a command on the bastion          | the bastion's sshd     |

@@ -28,15 +28,14 @@ def customer() -> answers.Customer:
 @pytest.fixture(scope="module")
 def workstation_tools(connections) -> Workstation:
     """The developer's mariadb and cqlsh for the module; their option files go with it."""
-    with workstation(connections.open("dev").clients) as tools:
+    session = connections.open("dev")
+    with workstation(session.clients, area=session.area) as tools:
         yield tools
 
 
 @given("a fresh dev dataset of orders written by the cassandra and mysql sinks", target_fixture="developer")
 def fresh_dataset_in_stores(platform, connections, stores, narrate):
-    developer = connections.open("dev", narrate)
-    answers.fill_stores(platform.name, developer.clients, developer.area, stores, ORDERS, narrate)
-    return developer
+    return answers.fill_stores(platform.name, connections.open("dev", narrate), stores, ORDERS, narrate)
 
 
 # --- the tunnel and the MySQL client -----------------------------------------------------------

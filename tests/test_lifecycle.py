@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,13 +56,17 @@ def test_down_leaves_no_process_namespace_link_or_mount_behind():
 
 
 @pytest.fixture
-def loopback_mariadb(tmp_path):
-    node = LocalNode("loopback", root=tmp_path / "node", address="127.0.0.57")
-    context = SandboxContext(cluster="t", state_dir=tmp_path, artifacts=tmp_path, nodes={"loopback": node},
+def loopback_mariadb():
+    # not under pytest's tmp_path (root's, 0700): mariadbd runs as its own account, `mysql`
+    root = Path(tempfile.mkdtemp(prefix="agility-loopback-", dir="/var/tmp"))
+    root.chmod(0o755)
+    node = LocalNode("loopback", root=root / "node", address="127.0.0.57")
+    context = SandboxContext(cluster="t", state_dir=root, artifacts=root, nodes={"loopback": node},
                              secrets={"mariadb-admin": "x"})
     service = MariaDB(context, [node])
     yield service, node
     service.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_a_port_already_taken_names_the_service_port_and_holder(loopback_mariadb):

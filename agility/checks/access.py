@@ -11,7 +11,9 @@ import socket
 from dataclasses import dataclass, replace
 
 from agility.checks import security
+from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
+from agility.config.areas import Area
 from agility.config.profiles import Account, Secret
 from agility.core.errors import AgilityError
 from agility.core.retry import StoreUnavailable
@@ -114,3 +116,57 @@ def area_account(clients: Clients, service: str, area: str) -> Account:
     if service not in names:
         raise AgilityError(f"no password login to try on '{service}'; services: {', '.join(names)}")
     return clients.profile.account(names[service], area)
+
+
+# --- the security act: a wrong password, and a login that meets no service -----------------------
+def service_named(words: str) -> str:
+    """The service a sentence names, as SERVICES spells it: "the event stream" → "event stream"."""
+    return words.lower().removeprefix("the ")
+
+
+@dataclass(frozen=True)
+class PasswordLogins:
+    wrong: str | None  # the service's refusal of the account with a wrong password; None: let in
+    right: str | None  # its refusal of the same account with the right one; None: let in
+
+
+def try_wrong_password(clients: Clients, service_words: str, area: str, say: Say) -> PasswordLogins:
+    """The area's account logs in to the service named by `service_words` with a wrong password,
+    then with the right one; both answers said."""
+    service = service_named(service_words)
+    account = area_account(clients, service, area)
+    logins = PasswordLogins(wrong=refusal(clients, service, with_wrong_password(account)),
+                            right=refusal(clients, service, account))
+    say(f"{service_words}, {account.user} with a wrong password: {logins.wrong or 'LET IN'}; "
+        f"with the right one: {logins.right or 'let in'}")
+    return logins
+
+
+def wrong_password_problems(logins: PasswordLogins) -> list[str]:
+    """The wrong password was refused by the service, and the right one let in."""
+    problems = [] if logins.wrong else ["a wrong password was accepted"]
+    if logins.right is not None:
+        problems.append(f"the right password was refused too: {logins.right}")
+    return problems
+
+
+def try_through_nowhere(clients: Clients, area: Area, service_words: str, say: Say) -> AgilityError | str | None:
+    """The area's account (SSH: the area developer's Linux user, by key) logs in to the service
+    named by `service_words` through forwards that lead nowhere; what the login check answered
+    (the AgilityError it raised, a refusal, or None: let in), said."""
+    service = service_named(service_words)
+    user = area.kafka_account  # the area developer's Linux user
+    account = Account(user, None) if service == "ssh" else area_account(clients, service, area.name)
+    try:
+        answer = login(through_nowhere(clients), service, account, clients.profile.ssh_user(user).key)
+    except AgilityError as error:
+        answer = error
+    say(f"{service_words}, {account.user} through nowhere: {answer}")
+    return answer
+
+
+def no_answer_problems(answer: AgilityError | str | None) -> list[str]:
+    """The login check failed, saying the service did not answer: no answer is neither a refusal nor a login."""
+    if not isinstance(answer, AgilityError):
+        return [f"taken for a refusal or a login: {answer!r}"]
+    return [] if "no answer" in str(answer) else [f"the check failed without saying 'no answer': {answer}"]

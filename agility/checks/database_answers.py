@@ -13,9 +13,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 from agility.checks.access import with_wrong_password
 from agility.checks.shared_dataset import Say, SharedDataset
+from agility.clients.services import Clients
 from agility.clients.workstation import Answer, MariaDbClient, Workstation, mode_of, select_text, workstation
 from agility.config.areas import Area
 from agility.config.profiles import Account, Profile
@@ -32,6 +34,13 @@ SPARK_SOURCES = {"cassandra": "cassandra", "mysql": "jdbc"}
 SUMMARIES = {"cassandra": spark_cassandra.cql_summary, "mysql": spark_cassandra.mysql_summary}
 
 
+class AreaDeveloper(Protocol):
+    """An area's developer as an act holds it: the area, and clients connected as its accounts."""
+
+    area: Area
+    clients: Clients
+
+
 @dataclass(frozen=True)
 class Customer:
     """Whom the act asks about: the customer with the most orders in the produced stream."""
@@ -46,12 +55,15 @@ def busiest_customer(seed: int, count: int) -> Customer:
     return Customer(customer, sorted(order["order_id"] for order in made if order["customer_id"] == customer))
 
 
-def fill_stores(profile_name: str, clients, area: Area, stores: SharedDataset, count: int, say: Say) -> str:
-    """The act's dataset in both stores, written by their sinks (once per module); its name."""
-    stores.fill(profile_name, clients, area, count, say)
+def fill_stores(profile_name: str, developer: AreaDeveloper, stores: SharedDataset, count: int,
+                say: Say) -> AreaDeveloper:
+    """The act's dataset in both stores, written by their sinks as the area's developer (once per
+    module); the developer, who works on it."""
+    area = developer.area
+    stores.fill(profile_name, developer.clients, area, count, say)
     say(f"dataset {stores.name}: MySQL {area.database}.{stores.name}, "
         f"Cassandra {area.keyspace}.{stores.name}, {stores.orders} orders")
-    return stores.name
+    return developer
 
 
 # --- the tunnel and the MySQL client -------------------------------------------------------------
@@ -94,6 +106,8 @@ def mariadb_login_problems(client: MariaDbClient, say: Say) -> list[str]:
     return [problem for problem, wrong in (
         ("the password is on mariadb's command line", client.account.password.reveal() in answer.command),
         (f"mariadb logged in as {answer.rows[0][0]}", not answer.rows[0][0].startswith(f"{client.account.user}@")),
+        (f"the developer's mariadb is the admin's ({answer.rows[0][0]})",
+         answer.rows[0][0].startswith(f"{client.profile.account('mysql').user}@")),
     ) if wrong]
 
 

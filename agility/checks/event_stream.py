@@ -1,7 +1,9 @@
 """The presenter's Kafka act, proven: the developer's tunnel is a real SSH connection that listens
 exactly where the brokers say they are, SCRAM shows the developer only the area's topics, the
-brokers hold what the producer had acknowledged (each at its ledger offset), the console consumer's
-sample is the ledger's orders, and a sink's consumer group has nothing left to read.
+bastion refuses the developer a forward to another service by its policy, the brokers hold what
+the producer had acknowledged (each at its ledger offset), `kafka-topics` shows every partition
+led and in sync, the console consumer's sample is the ledger's orders, and a sink's consumer group
+has nothing left to read.
 
 Each check says what it shows through `say` (a step's narration, or print) and returns what is
 wrong: an empty list proves it. Everything compared is read from a service or the kernel, never
@@ -15,18 +17,21 @@ import json
 from agility.checks import reconcile
 from agility.checks.roundtrip import create_topic
 from agility.checks.shared_dataset import Say
-from agility.clients.edge_kafka import EdgeKafkaTools, advertised_brokers, topic_offsets
+from agility.clients.edge_kafka import EdgeKafkaTools, PartitionInfo, advertised_brokers, topic_offsets
 from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core import sockets
 from agility.core.errors import AgilityError
+from agility.jobs import producer
 from agility.jobs.ledger import Ledger
 from agility.jobs.producer import ProduceResult
 from agility.provisioning.kafka import topics_seen_by
 from agility.reach import tunnel
+from agility.reach.ssh import ClusterShell
 
 VISIBILITY_CHECK = "prod.visibility_check"  # a topic of another area, which the developer must not see
+DEMO_ORDERS = 2000  # what a scenario run alone produces first, when no scenario before it did
 
 
 def developer_tunnel(profile: Profile, area: Area, say: Say) -> dict:
@@ -71,11 +76,42 @@ def visibility_problems(clients: Clients, area: Area, say: Say) -> list[str]:
     return problems
 
 
-def produced_problems(clients: Clients, area: Area, ledger: Ledger, runs: list[ProduceResult], count: int,
-                      say: Say) -> list[str]:
+def forward_refusal_problems(profile: Profile, shell: ClusterShell, area: Area, say: Say) -> list[str]:
+    """The bastion refuses the developer a forward to the MySQL server by its policy."""
+    refusal = shell.forward_refusal(profile.mysql["address"])
+    say(f"forward to {profile.mysql['address']} as {area.kafka_account}: {refusal or 'GRANTED'}")
+    # code 1 is sshd's "administratively prohibited": a policy refusal, not a target that did not answer
+    return [] if refusal is not None and refusal.endswith("(code 1)") else [
+        f"the bastion answered the forward to {profile.mysql['address']} with {refusal or 'GRANTED'}, "
+        f"not a policy refusal (code 1)"]
+
+
+def produce_orders(profile_name: str, clients: Clients, area: Area, dataset: str, count: int, seed: int,
+                   runs: list[ProduceResult], say: Say) -> ProduceResult:
+    """The producer job for `count` orders of the dataset, seeded after the `runs` before it (so
+    each run makes new orders), added to them; its summary said."""
+    result = producer.run(clients, area, dataset, count, seed=seed + len(runs), profile_name=profile_name,
+                          progress=False)
+    runs.append(result)
+    say(result.summary())
+    return result
+
+
+def ensure_demo_orders(profile_name: str, clients: Clients, area: Area, dataset: str, seed: int,
+                       runs: list[ProduceResult], say: Say) -> None:
+    """The act's orders in the topic: produced now (DEMO_ORDERS of them) if no run before did;
+    how many are there said."""
+    if not runs:
+        produce_orders(profile_name, clients, area, dataset, DEMO_ORDERS, seed, runs, lambda line: None)
+    say(f"{area.topic(dataset)}: {sum(result.produced for result in runs)} orders")
+
+
+def produced_problems(profile_name: str, clients: Clients, area: Area, dataset: str, runs: list[ProduceResult],
+                      count: int, say: Say) -> list[str]:
     """The last run acknowledged `count` orders; the brokers hold every record the producer's runs
-    had acknowledged (offsets read from the brokers), and the ledger names each good order once,
-    each at an offset the brokers hold."""
+    had acknowledged (offsets read from the brokers), and the dataset's ledger names each good
+    order once, each at an offset the brokers hold."""
+    ledger = Ledger.for_dataset(profile_name, area, dataset)
     last = runs[-1]
     offsets = topic_offsets(clients, clients.kafka_account(area.name), last.topic)
     held = sum(end - earliest for earliest, end in offsets.values())
@@ -94,13 +130,31 @@ def produced_problems(clients: Clients, area: Area, ledger: Ledger, runs: list[P
     return problems + reconcile.ledger_against_topic(ledger.positions(), offsets)
 
 
-def sample_problems(tools: EdgeKafkaTools, area: Area, dataset: str, ledger: Ledger, count: int, say: Say) -> list[str]:
-    """`kafka-console-consumer` on the edge node shows `count` events, each the ledger's order
-    under its key, value for value."""
+def described_topic(tools: EdgeKafkaTools, area: Area, dataset: str, say: Say) -> list[PartitionInfo]:
+    """`kafka-topics --describe` on the edge node: each partition's leader, replicas and in-sync
+    replicas, said."""
+    partitions = tools.describe_topic(area.topic(dataset))
+    for info in partitions:
+        say(f"partition {info.partition}: leader {info.leader}, replicas {info.replicas}, in sync {info.isr}")
+    return partitions
+
+
+def partition_problems(partitions: list[PartitionInfo], runs: list[ProduceResult]) -> list[str]:
+    """The topic has the partitions the producer made, each with a leader and all its replicas in sync."""
+    problems = [] if len(partitions) == runs[0].partitions else [
+        f"kafka-topics shows {len(partitions)} partitions, the producer made {runs[0].partitions}"]
+    return problems + [f"partition {info.partition}: leader {info.leader}, replicas {info.replicas}, in sync {info.isr}"
+                       for info in partitions if info.leader < 0 or sorted(info.isr) != sorted(info.replicas)]
+
+
+def sample_problems(profile_name: str, tools: EdgeKafkaTools, area: Area, dataset: str, count: int,
+                    say: Say) -> list[str]:
+    """`kafka-console-consumer` on the edge node shows `count` events, each the dataset's ledger's
+    order under its key, value for value."""
     lines = tools.sample(area.topic(dataset), count)
     for line in lines:
         say(line[:150])
-    sent = {order["order_id"]: order for order in ledger.orders()}
+    sent = {order["order_id"]: order for order in Ledger.for_dataset(profile_name, area, dataset).orders()}
     problems = [] if len(lines) == count else [f"{len(lines)} events shown, not {count}"]
     for line in lines:
         key, value = line.split(" | ", 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agility.checks.access import MARIADB_DENIED
 from agility.checks.roundtrip import create_topic
+from agility.checks.shared_dataset import Say
 from agility.clients.hdfs_write import WriteRefused, one_line, write_whole
 from agility.clients.services import Clients
 from agility.config.areas import Area
@@ -88,7 +89,6 @@ def hdfs_directory(clients: Clients, own: Area, other: Area) -> str | None:
     may appear there. Simple authentication: the account is the name the client claims."""
     from hdfs.util import HdfsError
 
-
     for area in (own, other):
         ensure_area_directory(clients, area)  # as the HDFS superuser
     client = clients.hdfs_client(user=own.hdfs_account)
@@ -132,3 +132,15 @@ def denial(clients: Clients, own: Area, other: Area, store: str) -> str | None:
     if store not in CHECKS:
         raise AgilityError(f"no isolation check for '{store}'; checks: {', '.join(CHECKS)}")
     return CHECKS[store](clients, own, other)
+
+
+def reach_other_area(clients: Clients, own: Area, other: Area, store: str, say: Say) -> str | None:
+    """denial, said: the other area's refusal of the own area's account (None: it got in)."""
+    denied = denial(clients, own, other, store)
+    say(f"{own.name} → {other.name} {store}: {denied or 'ALLOWED'}")
+    return denied
+
+
+def denied_problems(denied: str | None) -> list[str]:
+    """The other area's store refused the account (its own area's store worked: denial proved that first)."""
+    return [] if denied else ["the other area's data was reachable"]

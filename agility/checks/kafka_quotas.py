@@ -4,7 +4,11 @@ and the brokers throttle it to its byte rate, while an account without a quota i
 Kafka measures a byte rate over its quota window (`quota.window.num` × `quota.window.size.seconds`,
 11 × 1 s by default) and counts a young window as at least 10 s long: a client that was idle may
 send about quota × 10 s at full speed before it is throttled. A run therefore lasts about that
-window, and its rate is what got through during it."""
+window, and its rate is what got through during it.
+
+Each step-sized function says what it measured through `say` (a step's narration, or print); the
+checks return what is wrong: an empty list proves it. Rates and throttle times are the client's
+view of the brokers' answers (bytes acknowledged or received, the throttle_time_ms they sent)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from agility.checks.roundtrip import create_topic
+from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.config.profiles import Account
@@ -137,6 +142,67 @@ def consume(clients: Clients, account: Account, topic: str, seconds: float,
     finally:
         consumer.close()
     return Throughput(account.user, "consumed", received, elapsed, average, most)
+
+
+# --- the proofs, step by step -------------------------------------------------------------------
+def produced_fast(clients: Clients, area: Area, account: Account, seconds: float, say: Say) -> Throughput:
+    """The account produces to a fresh topic of the area's as fast as it can for `seconds`."""
+    measured = produce_to_fresh_topic(clients, area, account, seconds=seconds)
+    say(measured.summary())
+    return measured
+
+
+def filled_topic(clients: Clients, area: Area, total_bytes: int, made: list[str], say: Say) -> str:
+    """A fresh topic of the area's holding `total_bytes` written by the admin; added to `made`
+    (the topics to delete when the scenario ends)."""
+    topic, written = fresh_topic_with(clients, area, total_bytes)
+    made.append(topic)
+    say(f"{topic}: {written.summary()}")
+    return topic
+
+
+def consumed_fast(clients: Clients, account: Account, topic: str, seconds: float, say: Say) -> Throughput:
+    """The account reads the topic from its beginning as fast as it can for `seconds`."""
+    measured = consume(clients, account, topic, seconds)
+    say(measured.summary())
+    return measured
+
+
+def throttled_problems(measured: Throughput, quota: int, low: float, high: float, say: Say) -> list[str]:
+    """The account's rate is between `low` and `high` times its quota, and the brokers throttled it."""
+    say(measured.summary(quota))
+    return [problem for problem, wrong in (
+        (f"not between {low} and {high} times the quota: {measured.summary(quota)}",
+         not low * quota <= measured.rate <= high * quota),
+        (f"the brokers never throttled it: {measured.summary(quota)}", measured.throttle_max_ms <= 0),
+    ) if wrong]
+
+
+def unthrottled_producer_problems(clients: Clients, area: Area, account: Account, limited: Throughput,
+                                  say: Say) -> list[str]:
+    """The account, which has no quota, produces the bytes `limited` did to a fresh topic of the
+    area's, unthrottled and faster."""
+    free = produce_to_fresh_topic(clients, area, account, total_bytes=limited.bytes)
+    return _faster_problems(free, limited, say)
+
+
+def unthrottled_consumer_problems(clients: Clients, topic: str, limited: Throughput, say: Say) -> list[str]:
+    """The admin, who has no quota, reads the bytes `limited` did from the topic (within 60 s),
+    unthrottled and faster."""
+    free = consume(clients, clients.kafka_account(None), topic, 60, total_bytes=limited.bytes)
+    return _faster_problems(free, limited, say)
+
+
+def _faster_problems(free: Throughput, limited: Throughput, say: Say) -> list[str]:
+    """The quota is what slows the limited account down: without one the brokers never throttle,
+    and the rate is not held to the quota (how much faster depends on the machine, so no factor
+    is asserted)."""
+    say(free.summary())
+    return [problem for problem, wrong in (
+        (f"moved fewer bytes: {free.summary()}; {limited.summary()}", free.bytes < limited.bytes),
+        (f"throttled without a quota: {free.summary()}", free.throttle_max_ms != 0),
+        (f"not faster: {free.summary()}; {limited.summary()}", free.rate <= limited.rate),
+    ) if wrong]
 
 
 def delete_topics(clients: Clients, *topics: str) -> None:

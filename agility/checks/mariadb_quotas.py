@@ -1,13 +1,18 @@
 """Proofs that an area's MariaDB limits hold, each by exceeding one as the area's account: one
 connection more than `max_user_connections` is refused while the open ones keep working, and the
 statement past `max_queries_per_hour` is refused with MariaDB's own message, the refused
-transaction's rows gone with it."""
+transaction's rows gone with it.
+
+Each proof says what it saw through `say` (a step's narration, or print); the checks return what
+is wrong: an empty list proves it. Refusals are MariaDB's own error messages, counts are read by
+the admin from the server."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
+from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
 from agility.config.profiles import Account
 from agility.core.waiting import wait_until
@@ -33,7 +38,7 @@ class ConnectionsProof:
                 f"{self.answered} of {self.opened} still answered; {self.left_open} left open after closing")
 
 
-def connections_until_refused(clients: Clients, account: Account, limit: int) -> ConnectionsProof:
+def connections_until_refused(clients: Clients, account: Account, limit: int, say: Say) -> ConnectionsProof:
     """Open connections as the account until one is refused (at most limit + 2 tries), query each
     open one again, close them all, and count the account's sessions the server still has."""
     import pymysql  # the MariaDB driver, deferred like the other drivers: importing this module needs none
@@ -57,7 +62,29 @@ def connections_until_refused(clients: Clients, account: Account, limit: int) ->
         for connection in held:
             connection.close()
     proof.left_open = _wait_sessions_closed(clients, account.user)
+    say(proof.summary())
     return proof
+
+
+def connections_refusal_problems(proof: ConnectionsProof, limit: int, declared: dict) -> list[str]:
+    """`limit` (the declared max_user_connections) connections opened, and the next one refused
+    with MariaDB's max_user_connections message."""
+    return [problem for problem, wrong in (
+        (f"{limit} is not the declared max_user_connections {declared['max_user_connections']}",
+         limit != declared["max_user_connections"]),
+        (f"{proof.opened} connections opened, not {limit}: {proof.summary()}", proof.opened != limit),
+        (f"not refused with the max_user_connections message: {proof.summary()}",
+         not (proof.refusal and "'max_user_connections'" in proof.refusal)),
+    ) if wrong]
+
+
+def still_open_problems(proof: ConnectionsProof, limit: int) -> list[str]:
+    """The `limit` open connections answered after the refusal, and the server has none of the
+    account's sessions left once they were closed."""
+    return [problem for problem, wrong in (
+        (f"{proof.answered} of {limit} open connections answered: {proof.summary()}", proof.answered != limit),
+        (f"{proof.left_open} sessions left open: {proof.summary()}", proof.left_open != 0),
+    ) if wrong]
 
 
 def _sessions(clients: Clients, user: str) -> int:
@@ -89,7 +116,7 @@ class QueriesProof:
                 f"{self.rows_after} once it was closed")
 
 
-def queries_until_refused(clients: Clients, account: Account, database: str, limit: int,
+def queries_until_refused(clients: Clients, account: Account, database: str, limit: int, say: Say,
                           batch: int = 1000) -> QueriesProof:
     """In one transaction, insert into a fresh table as the account, `batch` statements per packet
     (multi-statements), until MariaDB refuses one (at most limit + batch statements). The refused
@@ -129,7 +156,33 @@ def queries_until_refused(clients: Clients, account: Account, database: str, lim
     finally:
         _admin(clients, f"DROP TABLE IF EXISTS {qualified}", "FLUSH USER_RESOURCES")
     proof.works_after_reset = _answers(clients, account)
+    say(proof.summary())
     return proof
+
+
+def queries_refusal_problems(proof: QueriesProof, limit: int, declared: dict) -> list[str]:
+    """A statement was refused with MariaDB's max_queries_per_hour message after at most `limit`
+    (the declared max_queries_per_hour) statements."""
+    return [problem for problem, wrong in (
+        (f"{limit} is not the declared max_queries_per_hour {declared['max_queries_per_hour']}",
+         limit != declared["max_queries_per_hour"]),
+        (f"not refused with the max_queries_per_hour message: {proof.summary()}",
+         not (proof.refusal and "'max_queries_per_hour'" in proof.refusal)),
+        # the hour's counter may already hold some of the account's statements: this run gets the rest
+        (f"not between 1 and {limit} statements ran: {proof.summary()}", not 0 < proof.accepted <= limit),
+    ) if wrong]
+
+
+def half_written_problems(proof: QueriesProof, say: Say) -> list[str]:
+    """The refused transaction had written a row per accepted INSERT (all but START TRANSACTION),
+    and none of them is left in the table once it is gone."""
+    say(f"{proof.uncommitted} rows written and not committed when the statement was refused; "
+        f"{proof.rows_after} in the table once the transaction was gone")
+    return [problem for problem, wrong in (
+        (f"{proof.uncommitted} uncommitted rows, not {proof.accepted - 1}: {proof.summary()}",
+         proof.uncommitted != proof.accepted - 1),
+        (f"{proof.rows_after} rows left in the table: {proof.summary()}", proof.rows_after != 0),
+    ) if wrong]
 
 
 def _transaction_connection(clients: Clients, account: Account, database: str):

@@ -15,18 +15,19 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from agility.checks import pipeline
-from agility.clients.edge_kafka import committed_offsets, topic_offsets
+from agility.checks.shared_dataset import Say
+from agility.clients.edge_kafka import committed_offsets
 from agility.config.areas import Area
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
 from agility.jobs.ledger import Ledger
+from agility.jobs.sink import command_line
 from agility.sandbox.cluster import Sandbox
 
 STORE_SERVICES = {"hdfs": "httpfs", "mysql": "mariadb", "cassandra": "cassandra"}  # sink → sandbox service
@@ -91,12 +92,8 @@ class SinkJob:
     def __init__(self, profile, area: Area, dataset: str, sink: str, *, batch: int = 100,
                  store_retry_seconds: float | None = None, verbose: bool = False):
         self.profile, self.area, self.dataset, self.sink = profile, area, dataset, sink
-        command = [sys.executable, "-m", f"agility.jobs.sink_{sink}", "--profile", profile.source or profile.name,
-                   "--area", area.name, "--dataset", dataset, "--max-batch", str(batch)]
-        if store_retry_seconds is not None:
-            command += ["--store-retry-seconds", str(store_retry_seconds)]
-        if verbose:
-            command.append("--verbose")
+        command = command_line(profile, area, dataset, sink, max_batch=batch,
+                               store_retry_seconds=store_retry_seconds, verbose=verbose)
         handle, name = tempfile.mkstemp(prefix=f"sink_{sink}-", suffix=".log")
         self.log = Path(name)
         with open(handle, "wb") as out:
@@ -114,14 +111,11 @@ class SinkJob:
 
     def pause_after_first_commit(self, clients) -> dict[int, int]:
         """SIGSTOP the job as soon as Kafka shows a commit of its group; partition → committed offset."""
-        topic, group = self.area.topic(self.dataset), self.area.group(self.dataset, self.sink)
         admin = clients.kafka_admin(clients.kafka_account(self.area.name))
         try:
-            wait_until(lambda: any(committed_offsets(admin, group, topic).values()), timeout=120,
-                       what=f"the first commit of group {group}", service=f"sink_{self.sink}",
-                       alive=self.running, log=self.log, interval=0.02)
+            pipeline.wait_for_first_commit(admin, self.area, self.dataset, self.sink, alive=self.running, log=self.log)
             self.process.send_signal(signal.SIGSTOP)
-            return committed_offsets(admin, group, topic)
+            return committed_offsets(admin, self.area.group(self.dataset, self.sink), self.area.topic(self.dataset))
         finally:
             admin.close()
 
@@ -166,12 +160,12 @@ class Outage:
 
 
 def store_stopped_under_job(profile, clients, area: Area, dataset: str, sink: str, stores: SandboxStores,
-                            service: str, *, store_retry_seconds: float | None = None,
+                            service: str, say: Say, *, store_retry_seconds: float | None = None,
                             started=lambda job: None) -> Outage:
-    """Start the sink job; after its first commit pause it, stop `service` (its store), resume it.
-    With the job's default retries it reports each retry (--verbose), and this returns once it has
-    reported the first: the job has met its store gone. `started(job)` is told the job at once, to
-    end it whatever happens."""
+    """Start the sink job; after its first commit pause it, stop `service` (its store), resume it;
+    what happened said. With the job's default retries it reports each retry (--verbose), and this
+    returns once it has reported the first: the job has met its store gone. `started(job)` is told
+    the job at once, to end it whatever happens."""
     expected = STORE_SERVICES[sink]
     if service.lower() != expected:
         raise AgilityError(f"the {sink} sink's store is the sandbox service {expected}, not {service}")
@@ -181,6 +175,7 @@ def store_stopped_under_job(profile, clients, area: Area, dataset: str, sink: st
     found = stop_store_under(job, clients, stores)
     if store_retry_seconds is None:
         found.met = job.wait_for_retry().strip()
+    say(found.summary())
     return found
 
 
@@ -188,8 +183,7 @@ def stop_store_under(job: SinkJob, clients, stores: SandboxStores) -> Outage:
     """Pause the job after its first commit, stop its store, resume the job."""
     committed = job.pause_after_first_commit(clients)
     try:
-        ends = {p: end for p, (_, end) in topic_offsets(clients, clients.kafka_account(job.area.name),
-                                                        job.area.topic(job.dataset)).items()}
+        ends = pipeline.end_offsets(clients, job.area, job.dataset)
         if sum(committed.values()) >= sum(ends.values()):
             raise AgilityError(f"sink_{job.sink} had committed every record before its store could be stopped: "
                                "nothing to prove")
@@ -268,9 +262,22 @@ def group_against_store(profile, clients, area: Area, dataset: str, sink: str) -
         committed = committed_offsets(admin, area.group(dataset, sink), topic)
     finally:
         admin.close()
-    ends = {p: end for p, (_, end) in topic_offsets(clients, account, topic).items()}
+    ends = pipeline.end_offsets(clients, area, dataset)
     covered = [entry["order"]["order_id"] for entry in Ledger.for_dataset(profile.name, area, dataset).entries()
                if "order" in entry and entry["offset"] < committed.get(entry["partition"], 0)]
     read_store = pipeline.SINK_CONTENTS[sink][0]
     stored = {row.get("order_id") for row in read_store(clients, area, dataset).rows}
     return Committed(committed, ends, covered, sorted(set(covered) - stored))
+
+
+def committed_problems(profile, clients, area: Area, dataset: str, sink: str, say: Say) -> list[str]:
+    """Kafka shows the sink's group committed part of the topic, not all of it, and every order
+    below its commits is in the store."""
+    found = group_against_store(profile, clients, area, dataset, sink)
+    say(found.summary())
+    return [problem for problem, wrong in (
+        (f"the group committed {found.records} of {sum(found.ends.values())} records, not part of the topic",
+         not 0 < found.records < sum(found.ends.values())),
+        (f"no order below the commits, or some not in the store: {found.summary()}",
+         not found.covered or found.not_stored),
+    ) if wrong]

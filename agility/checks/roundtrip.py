@@ -1,8 +1,20 @@
-"""The smallest real round trip with each service; the sandbox act and `status` are built on these."""
+"""The smallest real round trip with each service, proven: a message produced to a fresh topic is
+consumed back under its key, a row written to Cassandra and to MariaDB and a file written to HDFS
+are read back as written (the file also listed in its folder), a Spark job counts its rows on the
+cluster's workers, and every node answers SSH with its own name.
+
+Each round trip's first half returns what it wrote (`Written`), its second half reads it back from
+the service and returns what is wrong: an empty list proves it. Both say what they did through
+`say` (a step's narration, or print).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
+from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.jobs import count_rows
 from agility.jobs.producer import ensure_topics
@@ -10,6 +22,17 @@ from agility.reach.ssh import ClusterShell
 
 CHECKS_KEYSPACE = "agility_checks"
 CHECKS_DATABASE = "agility_checks"
+HDFS_DATA = b"kept by HDFS\n" * 100
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a round trip wrote: where (a topic, table or file path), under which key (for a file:
+    its name in the folder) and the value."""
+
+    where: str
+    key: str
+    value: str | bytes
 
 
 def create_topic(clients: Clients, topic: str, partitions: int = 1) -> int:
@@ -105,3 +128,100 @@ def spark_count(shell: ClusterShell, node: str, master: str, rows: int) -> dict:
 
 def hostnames(shell: ClusterShell, nodes: list[str]) -> dict[str, str]:
     return {node: shell.run(node, ["hostname"], timeout=30).stdout.strip() for node in nodes}
+
+
+# --- the round trips as the sandbox act runs them: what was written, then what the service gave back
+def sent_message(clients: Clients, topic: str, key: str, say: Say) -> Written:
+    """One message under `key` to the fresh `topic`, acknowledged by all replicas."""
+    replication = create_topic(clients, topic)
+    sent = Written(topic, key, f"hello from {key}")
+    metadata = produce_one(clients, topic, key, sent.value)
+    say(f"topic {topic} (replication {replication}): offset {metadata.offset} acknowledged by all replicas")
+    return sent
+
+
+def message_problems(clients: Clients, sent: Written, say: Say) -> list[str]:
+    """The topic's first message, consumed back, is the one sent."""
+    key, value, offset = consume_one(clients, sent.where)
+    say(f"consumed key {key} at offset {offset}")
+    return [] if (key, value) == (sent.key, sent.value) else [
+        f"consumed {key}={value!r}, sent {sent.key}={sent.value!r}"]
+
+
+def cql_written(clients: Clients, table: str, key: str, say: Say) -> Written:
+    """One row in the fresh CQL `table`."""
+    written = Written(table, key, "kept by Cassandra")
+    cql_write(clients, table, key, written.value)
+    say(f"INSERT into {CHECKS_KEYSPACE}.{table}")
+    return written
+
+
+def cql_problems(clients: Clients, written: Written, say: Say) -> list[str]:
+    """CQL reads back the row written (the table is dropped after)."""
+    return read_back_problems(cql_read(clients, written.where, written.key), written, say)
+
+
+def mysql_inserted(clients: Clients, table: str, key: str, say: Say) -> Written:
+    """One row in the fresh MariaDB `table`."""
+    inserted = Written(table, key, "kept by MariaDB")
+    mysql_insert(clients, table, key, inserted.value)
+    say(f"INSERT into {CHECKS_DATABASE}.{table}")
+    return inserted
+
+
+def mysql_problems(clients: Clients, inserted: Written, say: Say) -> list[str]:
+    """MariaDB selects back the row inserted (the table is dropped after)."""
+    return read_back_problems(mysql_select(clients, inserted.where, inserted.key), inserted, say)
+
+
+def read_back_problems(body: str | None, written: Written, say: Say) -> list[str]:
+    say(f"SELECT returned {body!r}")
+    return [] if body == written.value else [f"SELECT returned {body!r}, the row written holds {written.value!r}"]
+
+
+def hdfs_written(clients: Clients, path: str, say: Say) -> Written:
+    """A new file at `path` through WebHDFS."""
+    hdfs_write(clients, path, HDFS_DATA)
+    say(f"wrote {len(HDFS_DATA)} bytes to {path}")
+    return Written(path, path.rsplit("/", 1)[1], HDFS_DATA)
+
+
+def hdfs_problems(clients: Clients, stored: Written, say: Say) -> list[str]:
+    """The file reads back byte for byte and its folder lists it (the file is deleted after)."""
+    data, listing = hdfs_read(clients, stored.where)
+    say(f"read {len(data)} bytes; {len(listing)} entries listed in the folder")
+    return [problem for problem, wrong in (
+        (f"read {len(data)} bytes that differ from the {len(stored.value)} written", data != stored.value),
+        (f"{stored.key} is not listed in its folder", stored.key not in listing),
+    ) if wrong]
+
+
+def spark_counted(shell: ClusterShell, profile: Profile, rows: int, say: Say) -> dict:
+    """The count job on the edge node (the driver) against the standalone master; its result said."""
+    result = spark_count(shell, profile.edge, profile.spark["master"], rows)
+    say(f"{result['application_id']} on {result['master']}: {result['rows']} rows in {result['seconds']} s")
+    return result
+
+
+def count_problems(profile: Profile, counted: dict, rows: int) -> list[str]:
+    """The job counted `rows` rows, half of them even, on executors of the workers: the driver
+    ran on the edge node, the work elsewhere."""
+    workers = set(profile.nodes) - {profile.edge}
+    hosts = counted["executor_hosts"]
+    return [problem for problem, wrong in (
+        (f"the job counted {counted['rows']} rows, not {rows}", counted["rows"] != rows),
+        (f"the job counted {counted['even']} even rows, not {rows // 2}", counted["even"] != rows // 2),
+        (f"executors ran on {hosts}, not only on the workers {sorted(workers)}", not hosts or not set(hosts) <= workers),
+    ) if wrong]
+
+
+def node_names(shell: ClusterShell, profile: Profile, say: Say) -> dict[str, str]:
+    """`hostname` on every node through the bastion: node → the name it answered."""
+    answers = hostnames(shell, list(profile.nodes))
+    say(", ".join(f"{node}→{name}" for node, name in answers.items()))
+    return answers
+
+
+def name_problems(answers: dict[str, str]) -> list[str]:
+    """Each node answered with its own name."""
+    return [f"{node} answers {name}" for node, name in answers.items() if name != node]

@@ -1,4 +1,5 @@
-"""Checks of the cluster's door: what the bastion refuses, and what the host cannot reach."""
+"""Checks of the cluster's door: what the bastion refuses, what the host cannot reach, and that
+the cluster's passwords show in no process and no file while the jobs run."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import paramiko
 
+from agility.checks.shared_dataset import Say
 from agility.config.developers import registry
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError, ConfigError
@@ -103,7 +107,6 @@ def files_containing(secrets: list[str], roots: list[Path], limit_bytes: int = 5
 
 def cluster_passwords(profile: Profile) -> list[str]:
     """Every password the profile references, and every developer's generated one."""
-
     known = registry(profile)
     return [account.password.reveal() for service in ("kafka", "cassandra", "mysql")
             for account in getattr(profile, service)["accounts"].values()] + [
@@ -112,7 +115,6 @@ def cluster_passwords(profile: Profile) -> list[str]:
 
 # --- root on the bastion (the embedded sandbox, where root has a key of its own) ---------------
 def _sandbox(profile: Profile):
-
     section = profile.extra.get("sandbox")
     if not section:
         raise ConfigError(f"profile {profile.name} is not the embedded sandbox: only there has root a key on the "
@@ -228,10 +230,6 @@ def run_jobs(profile: Profile, shell, area, dataset: str, count: int = 300) -> d
     """The jobs as a developer starts them: the producer and the Cassandra sink, each its own
     process on this host, then the Spark Cassandra job on the edge node with the area's account.
     Returns the Spark job's summary."""
-    import subprocess
-    import sys
-
-
     common = ["--profile", profile.source or profile.name, "--area", area.name, "--dataset", dataset]
     for job, options in (("producer", ["--count", str(count), "--no-progress"]), ("sink_cassandra", [])):
         done = subprocess.run([sys.executable, "-m", f"agility.jobs.{job}", *common, *options],
@@ -252,8 +250,106 @@ def secret_folders() -> list[Path]:
     """Where services, tunnels, the report and Spark write: every service's logs, Spark's work
     folders (each executor's stdout and stderr, the jars and files it was sent) and the driver's
     scratch folders on the nodes, the tunnels' logs and the test reports."""
-
     nodes = Path(STATE_DIR / "sandbox").glob("*/nodes/*")
     roots = [folder for node in nodes for pattern in ("*/logs", "spark-worker/work", "tmp/spark-*", "tmp/blockmgr-*")
              for folder in node.glob(pattern)]
     return [*roots, *(folder for folder in (STATE_DIR / "tunnels", REPO_DIR / "reports") if folder.exists())]
+
+
+# --- the security act: each attempt said as it went, each verdict a list of problems ------------
+KEYS_ONLY = "only publickey authentication is allowed"
+
+
+def try_password_login(profile: Profile, say: Say) -> str | None:
+    """A password login as the operator on the bastion, said; the bastion's refusal (None: let in)."""
+    refusal = password_login_refusal(profile, profile.bastion.user)
+    say(f"ssh {profile.bastion.user}@{profile.bastion.host} with a password: {refusal or 'ACCEPTED'}")
+    return refusal
+
+
+def keys_only_problems(refusal: str | None) -> list[str]:
+    """The bastion refused the password login by allowing public keys only."""
+    return [] if refusal == KEYS_ONLY else [f"the password login was answered {(refusal or 'ACCEPTED')!r}, "
+                                            f"not {KEYS_ONLY!r}"]
+
+
+def authorize_root_key(profile: Profile, say: Say) -> str:
+    """Root's own key authorized on the bastion, with what had to change said; the key's path."""
+    key, changes = root_key_on_bastion(profile)
+    say(f"root's key {key} on the bastion: " + ("; ".join(changes) or "already authorized, root in AllowGroups"))
+    return key
+
+
+def try_root_login(profile: Profile, key: str, say: Say) -> RootLogin:
+    """root_login, with what the client was told and what sshd logged about it said."""
+    login = root_login(profile, key)
+    say(f"ssh root@{profile.bastion.host} with root's own key (the operator got in just before): "
+        f"{login.refusal or 'ACCEPTED'}")
+    say("sshd on the bastion:\n" + "\n".join(login.sshd_says))
+    return login
+
+
+def root_refused_problems(login: RootLogin) -> list[str]:
+    """Root was refused, and sshd's own log says why: PermitRootLogin no (not AllowGroups, not a bad key)."""
+    if login.refusal is None:
+        return ["root was let in"]
+    if not any(line.startswith("ROOT LOGIN REFUSED FROM ") for line in login.sshd_says):
+        return [f"sshd did not log that root logins are refused: {login.sshd_says}"]
+    return []
+
+
+def try_direct_connection(endpoint: str, say: Say) -> str | None:
+    """direct_connection_refusal, said."""
+    refusal = direct_connection_refusal(endpoint)
+    say(f"connect {endpoint} without the tunnel: {refusal or 'CONNECTED'}")
+    return refusal
+
+
+def no_route_problems(refusal: str | None) -> list[str]:
+    """The host's own network refused at once for want of a route (the host's route to the cluster
+    range is `unreachable`), so no packet left the host; a timeout would mean one did."""
+    return [] if refusal is not None and "route" in refusal.lower() else [
+        f"the connection did not fail for want of a route: {refusal or 'CONNECTED'}"]
+
+
+def ask_forwards(shell, user: str, endpoints: list[str], say: Say) -> dict[str, str | None]:
+    """As `user` (whose `shell` it is), ask the bastion for a forward to each endpoint, each answer
+    said; endpoint → the bastion's refusal (None: granted)."""
+    refusals = {endpoint: shell.forward_refusal(endpoint) for endpoint in endpoints}
+    for endpoint, refusal in refusals.items():
+        say(f"{user} → {endpoint}: {refusal or 'GRANTED'}")
+    return refusals
+
+
+def forwards_refused_problems(refusals: dict[str, str | None]) -> list[str]:
+    """Every forward asked for was refused by the bastion, naming it ("administratively prohibited")."""
+    if not refusals:
+        return ["no forward was asked for"]
+    return [f"{endpoint}: {refusal or 'GRANTED'}" for endpoint, refusal in refusals.items()
+            if not (refusal and "prohibited" in refusal.lower())]
+
+
+def run_jobs_scanned(profile: Profile, shell, area, dataset: str, say: Say) -> ProcessScan:
+    """jobs_watched for the cluster's passwords, with the Spark job's result and what /proc showed said."""
+    summary, scan = jobs_watched(profile, shell, area, dataset, cluster_passwords(profile))
+    say(f"Spark {summary['application_id']}: {summary['rows']} rows; /proc read {scan.rounds} times, "
+        "processes seen: " + ", ".join(f"{name} ×{count}" for name, count in scan.seen.items()))
+    say(f"{len(scan.leaks)} process(es) show a password: " + "; ".join(sorted(scan.leaks)))
+    return scan
+
+
+def scan_files(profile: Profile, say: Say) -> list[str]:
+    """The files under secret_folders() holding one of the cluster's passwords, how many said."""
+    passwords = cluster_passwords(profile)
+    roots = secret_folders()
+    leaks = files_containing(passwords, roots)
+    say(f"{len(passwords)} passwords searched in {len(roots)} folders: {len(leaks)} file(s) contain one")
+    return leaks
+
+
+def leak_problems(scan: ProcessScan, files: list[str]) -> list[str]:
+    """No process showed a password while the jobs ran (and the scan saw each of them run, or its
+    silence proves nothing), and no file holds one."""
+    missed = [f"the scan never saw these jobs run: {scan.missed()}"] if scan.missed() else []
+    return [*missed, *(f"{leak} shows a password" for leak in sorted(scan.leaks)),
+            *(f"{path} contains a password" for path in files)]

@@ -1,6 +1,10 @@
 """Proof that an area's Spark cap holds: a job asking for more than the cap is refused before it
 starts (the master never sees it), one within it runs and the master grants it no more than the
-cap's cores and executor memory."""
+cap's cores and executor memory.
+
+A run says what it saw through `say` (a step's narration, or print); the checks return what is
+wrong: an empty list proves it. The grant is the master's own view (its JSON state), the refusal
+the job's own one-line message, the cap the provisioning declaration's."""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
 from agility.config.areas import Area
+from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
-from agility.jobs import count_rows
+from agility.jobs import count_rows, spark_limits
 from agility.reach.ssh import ClusterShell
 
 
@@ -38,8 +44,8 @@ def _applications(clients: Clients, name: str) -> list[dict]:
     return [app for app in state.get("activeapps", []) + state.get("completedapps", []) if app.get("name") == name]
 
 
-def spark_job(clients: Clients, shell: ClusterShell, area: Area, cores: int | None = None, memory: str | None = None,
-              timeout: float = 240) -> SparkRun:
+def spark_job(clients: Clients, shell: ClusterShell, area: Area, say: Say, cores: int | None = None,
+              memory: str | None = None, timeout: float = 240) -> SparkRun:
     """The smallest Spark job (agility/jobs/count_rows.py) as the area's job on the edge node, with
     the master's view of it taken while it runs: its granted cores and executor memory."""
     name = f"agility-quota-{area.name}-{uuid.uuid4().hex[:8]}"
@@ -69,5 +75,32 @@ def spark_job(clients: Clients, shell: ClusterShell, area: Area, cores: int | No
         worker.join(timeout)
     if worker.is_alive():
         raise AgilityError(f"the Spark job {name} did not finish within {timeout:.0f} s")
-    return SparkRun(name, outcome.get("result"), outcome.get("refusal"), seen if isinstance(seen, dict) else None,
-                    bool(_applications(clients, name)))
+    run = SparkRun(name, outcome.get("result"), outcome.get("refusal"), seen if isinstance(seen, dict) else None,
+                   bool(_applications(clients, name)))
+    say(run.summary())
+    return run
+
+
+def refusal_problems(profile: Profile, area_name: str, run: SparkRun) -> list[str]:
+    """The job was refused at submit, in one line giving the area's cap and the request, and
+    returned no result."""
+    expected = f"{spark_limits.limits_for(profile, area_name).describe()}; asked for"
+    return [problem for problem, wrong in (
+        (f"not refused in one line with {expected!r}: {run.summary()}",
+         not (run.refusal and expected in run.refusal and "\n" not in run.refusal)),
+        (f"it returned a result: {run.result}", run.result is not None),
+    ) if wrong]
+
+
+def within_cap_problems(profile: Profile, area_name: str, run: SparkRun, say: Say) -> list[str]:
+    """The job ran and counted rows, and the master granted it at least one and at most the cap's
+    cores, and at most the cap's executor memory."""
+    limits = spark_limits.limits_for(profile, area_name)
+    say(limits.describe())
+    seen = run.seen or {}
+    return [problem for problem, wrong in (
+        (f"it did not run: {run.summary()}", not (run.result and run.result["rows"] > 0)),
+        (f"cores not within 1..{limits.cores}: {run.summary()}", not 0 < seen.get("cores", 0) <= limits.cores),
+        (f"executor memory not within the cap: {run.summary()}",
+         not 0 < seen.get("memoryperexecutor", 0) <= spark_limits.mib(limits.memory)),
+    ) if wrong]

@@ -1,5 +1,8 @@
 """Verify Linux users on every node with testinfra, over each node's own sshd through the bastion
-(hosts come from the profile): user, uid, groups, home, shell, authorized key."""
+(hosts come from the profile): user, uid, groups, home, shell, authorized key.
+
+What testinfra finds is said node by node through `say`; a check returns what is wrong (an empty
+list proves it)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from dataclasses import dataclass
 from testinfra.backend.paramiko import ParamikoBackend
 from testinfra.host import Host
 
+from agility.checks.shared_dataset import Say
+from agility.config.areas import Area
 from agility.config.profiles import Profile
+from agility.provisioning.area_accounts import kafka_developer
 from agility.provisioning.linux import LinuxUser
 from agility.reach.ssh import ClusterShell
 
@@ -59,6 +65,22 @@ def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | Non
             for check in mine:
                 check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
     return results
+
+
+def check_area_developer(profile: Profile, area: Area, say: Say) -> list[UserCheck]:
+    """The area's Kafka developer, as the declaration has it, on every node; one line per node."""
+    checks = check_user(profile, kafka_developer(profile, area))
+    for check in checks:
+        say(f"{check.node}: uid {check.uid}, " + ("; ".join(check.problems) or "ok"))
+    return checks
+
+
+def right_everywhere_problems(profile: Profile, checks: list[UserCheck]) -> list[str]:
+    """The checks cover every node of the profile, in order, and found nothing wrong."""
+    checked = [check.node for check in checks]
+    if checked != list(profile.nodes):
+        return [f"checked nodes {checked}, the cluster has {list(profile.nodes)}"]
+    return [f"{check.node}: {problem}" for check in checks for problem in check.problems]
 
 
 def _check_on(host, node: str, user: LinuxUser) -> UserCheck:

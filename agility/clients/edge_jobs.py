@@ -14,15 +14,17 @@ the module's last name (`agility.jobs.count_rows` → `count_rows`).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from agility.core.errors import AgilityError
-from agility.core.paths import JAVA_HOME, NODE_PYTHON
+from agility.core.paths import JAVA_HOME, NODE_PYTHON, SPARK_CLIENT_CONF, YARN_CLIENT_CONF
 
 FAILED = 2  # a job's exit status when it fails with its one-line reason
 KILLED = -1  # what SSH reports when the command ended without an exit status
@@ -141,9 +143,18 @@ def print_failure(job: str, reason: object) -> int:
 
 def spark_driver_environment(master: str) -> None:
     """What a Spark driver on a node needs before its session starts: the JVM, this Python for the
-    executors, and (on a standalone master) the address the executors call back — the hostname
-    may resolve to another interface."""
+    executors, and the address the executors call back (the hostname may resolve to another
+    interface). On YARN also, unless the environment already says: where the ResourceManager is
+    (YARN_CONF_DIR) and Spark's settings for YARN (SPARK_CONF_DIR), where a packaged client keeps
+    them, and pip's pyspark's own Python archives for the containers from the nodes' disk (local:,
+    the same virtualenv on every node: nothing is uploaded per application)."""
     os.environ.setdefault("JAVA_HOME", JAVA_HOME)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if not master.startswith(("yarn", "k8s://")):
-        os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
+    if master.startswith("k8s://"):
+        return
+    os.environ.setdefault("SPARK_LOCAL_IP", socket.gethostbyname(socket.gethostname()))
+    if master == "yarn":
+        os.environ.setdefault("YARN_CONF_DIR", YARN_CLIENT_CONF)
+        os.environ.setdefault("SPARK_CONF_DIR", SPARK_CLIENT_CONF)
+        archives = sorted((Path(importlib.util.find_spec("pyspark").origin).parent / "python" / "lib").glob("*.zip"))
+        os.environ.setdefault("PYSPARK_ARCHIVES_PATH", ",".join(f"local:{archive}" for archive in archives))

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agility.config.areas import Area
 from agility.config.profiles import Account
 from agility.core.errors import AgilityError
 from agility.reach.tunnel import split
@@ -214,9 +215,13 @@ class Workstation:
 
 @contextmanager
 def workstation(clients, mysql_account: Account | None = None, cassandra_account: Account | None = None,
-                ) -> Iterator[Workstation]:
-    """`with workstation(clients) as tools:` both clients ready; their files are removed on exit,
-    also when a client cannot be made."""
+                area: Area | None = None) -> Iterator[Workstation]:
+    """`with workstation(clients, area=area) as tools:` both clients ready, logged in as the area's
+    own accounts unless others are given (the admin's only when neither is); their files are
+    removed on exit, also when a client cannot be made."""
+    if area is not None:
+        mysql_account = mysql_account or clients.profile.account("mysql", area.name)
+        cassandra_account = cassandra_account or clients.profile.account("cassandra", area.name)
     with ClientFiles() as files:
         yield Workstation(files, MariaDbClient(clients, files, mysql_account), CqlshClient(clients, files, cassandra_account))
 

@@ -23,7 +23,8 @@ RULES = {IDENTIFIER: "lower-case letters, digits and _, a letter first, at most 
          KAFKA_PREFIX: "a name of lower-case letters, digits, _ and - followed by a dot, e.g. dev.",
          HDFS_ROOT: "an absolute path of lower-case letters, digits, _ and -, e.g. /areas/dev"}
 AREA_FIELDS = {"keyspace": IDENTIFIER, "database": IDENTIFIER, "kafka_prefix": KAFKA_PREFIX, "hdfs_root": HDFS_ROOT,
-               "kafka_account": ACCOUNT, "hdfs_account": ACCOUNT, "linux_group": ACCOUNT}
+               "kafka_account": ACCOUNT, "hdfs_account": ACCOUNT, "linux_group": ACCOUNT, "spark_queue": IDENTIFIER}
+SHARES = ("queue_capacity", "queue_maximum_capacity")  # percent of the cluster's YARN memory
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Area:
     hdfs_account: str  # owns the area's HDFS directory; the area's jobs write as it
     linux_group: str
     linux_gid: int
+    spark_queue: str = ""  # the area's YARN queue (root.<spark_queue>); "" → the area's name
+    queue_capacity: int = 0  # percent of the cluster guaranteed to the queue
+    queue_maximum_capacity: int = 100  # percent it may grow to when the other queues leave room
+
+    @property
+    def queue(self) -> str:
+        return self.spark_queue or self.name
 
     def topic(self, dataset: str) -> str:
         return f"{self.kafka_prefix}{check_dataset(dataset)}"
@@ -58,6 +66,17 @@ def check_name(value, pattern: re.Pattern, what: str) -> str:
     return value
 
 
+def check_shares(name: str, values: dict) -> None:
+    """The queue's shares: whole percents, the guaranteed one no larger than the maximum."""
+    for key in SHARES:
+        share = values.get(key)
+        if share is not None and (not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100):
+            raise ConfigError(f"area {name}: {key} {share!r}: use a whole percent, 0 to 100")
+    if values.get("queue_capacity", 0) > values.get("queue_maximum_capacity", 100):
+        raise ConfigError(f"area {name}: queue_capacity {values['queue_capacity']} is above "
+                          f"queue_maximum_capacity {values.get('queue_maximum_capacity', 100)}")
+
+
 def check_dataset(dataset: str) -> str:
     return check_name(dataset, IDENTIFIER, "dataset name")
 
@@ -76,6 +95,7 @@ def load_all(overrides: dict | None = None) -> dict[str, Area]:
                 check_name(values[key], pattern, f"area {name}: {key}")
         if not isinstance(values.get("linux_gid", 0), int):
             raise ConfigError(f"area {name}: linux_gid {values['linux_gid']!r}: use a number")
+        check_shares(name, values)
         try:
             areas[name] = Area(name=name, **values)
         except TypeError as error:

@@ -27,7 +27,8 @@ DEFAULT_PROFILE = "sandbox"
 # a profile's name names state folders and tunnels (paths): matched whole
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 # the tools a user on the edge node runs (argv prefixes), per service: a real cluster names its own
-CLI_TOOLS = {"kafka": ("topics", "console_consumer", "consumer_groups", "configs"), "hdfs": ("dfs", "dfsadmin")}
+CLI_TOOLS = {"kafka": ("topics", "console_consumer", "consumer_groups", "configs", "metadata_quorum"),
+             "hdfs": ("dfs", "dfsadmin")}
 
 
 @dataclass(frozen=True)

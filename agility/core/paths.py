@@ -17,6 +17,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # agility/, above core/
 # Spark drivers on the edge node; a profile may name another as spark.python) and the JVM Spark uses.
 NODE_PYTHON = "/opt/agility/venv/bin/python"
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+# On the edge node, where packaged clients keep them: a YARN client's Hadoop configuration
+# (YARN_CONF_DIR) and Spark's spark-defaults.conf for YARN (SPARK_CONF_DIR). The sandbox writes both.
+YARN_CLIENT_CONF = "/etc/hadoop/conf"
+SPARK_CLIENT_CONF = "/etc/spark/conf"
 
 
 def is_checkout(folder: Path) -> bool:

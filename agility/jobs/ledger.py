@@ -58,13 +58,18 @@ class Ledger:
         lines = "".join(json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n" for entry in entries)
         if not lines:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder()
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(lines)
 
     def reset(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder()
         self.path.write_text("")
+
+    def _folder(self) -> None:
+        """The area's ledgers folder, readable by this account only: an area's orders are its own."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.chmod(0o700)
 
     # --- reading ----------------------------------------------------------------------------
     def entries(self) -> list[dict]:

@@ -112,6 +112,7 @@ def mysql_rows(clients, area: Area, query: Query, account: Account | None = None
     import pymysql
 
     value = query.value.replace(tzinfo=None) if isinstance(query.value, datetime) else query.value
+    account = account or clients.profile.account("mysql", area.name)  # the area's own, never the admin
     try:
         connection = clients.mysql_connection(account)
     except pymysql.err.OperationalError as error:
@@ -129,8 +130,8 @@ def mysql_rows(clients, area: Area, query: Query, account: Account | None = None
         connection.close()
 
 
-def mysql_failure(clients, account: Account | None, error) -> str:
-    user = (account or clients.profile.account("mysql")).user
+def mysql_failure(clients, account: Account, error) -> str:
+    user = account.user
     code, message = (error.args + ("",))[:2]
     if code == 1045:
         return f"MySQL refused {user}: wrong credentials ({message})"
@@ -141,7 +142,8 @@ def cassandra_rows(clients, area: Area, query: Query, account: Account | None = 
     from cassandra import ConsistencyLevel, InvalidRequest
     from cassandra.cluster import NoHostAvailable
 
-    user = (account or clients.profile.account("cassandra")).user
+    account = account or clients.profile.account("cassandra", area.name)  # the area's own, never the admin
+    user = account.user
     try:
         session = clients.cassandra_session(account)
     except NoHostAvailable as error:

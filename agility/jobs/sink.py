@@ -387,6 +387,19 @@ class StopFlag:
 
 
 # --- the command line every sink job shares ---------------------------------------------------
+def command_line(profile, area: Area, dataset: str, sink: str, *, max_batch: int,
+                 store_retry_seconds: float | None = None, verbose: bool = False) -> list[str]:
+    """The command that runs `main` of `agility.jobs.sink_<sink>` as a process of its own, with
+    this Python (so the same package) and the profile by the name or file it was loaded from."""
+    command = [sys.executable, "-m", f"agility.jobs.sink_{sink}", "--profile", profile.source or profile.name,
+               "--area", area.name, "--dataset", dataset, "--max-batch", str(max_batch)]
+    if store_retry_seconds is not None:
+        command += ["--store-retry-seconds", str(store_retry_seconds)]
+    if verbose:
+        command.append("--verbose")
+    return command
+
+
 def main(description: str, run: Callable[..., ConsumeResult], argv: list[str] | None = None,
          options: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
     """`python -m agility.jobs.sink_<name> --profile P --area A --dataset D [options]`: calls

@@ -27,6 +27,7 @@ class CassandraSink:
 
     def __init__(self, clients, area: Area, dataset: str):
         self.clients, self.keyspace, self.table = clients, area.keyspace, check_dataset(dataset)
+        self.area = area.name
         self.session = None
         self.insert = None
         self.store = f"Cassandra at {', '.join(clients.profile.cassandra['contact_points'])}"
@@ -34,12 +35,11 @@ class CassandraSink:
     def prepare(self) -> None:
         from cassandra import ConsistencyLevel
 
-        self.session = self.clients.cassandra_session(patience=0)  # the sink's own retries decide
-        replication = min(3, len(self.session.cluster.metadata.all_hosts()))
+        # as the area's own role: provisioning made its keyspace, the role makes its tables; the
+        # sink's own retries decide (patience 0)
+        account = self.clients.profile.account("cassandra", self.area)
+        self.session = self.clients.cassandra_session(account, patience=0)
         # identifiers come from validated area and dataset names ([a-z][a-z0-9_]*), never from data
-        self.session.execute(
-            f"CREATE KEYSPACE IF NOT EXISTS {self.keyspace} "
-            f"WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': {replication}}}")
         columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
         self.session.execute(f"CREATE TABLE IF NOT EXISTS {self.keyspace}.{self.table} "
                              f"({columns}, PRIMARY KEY (order_id))")

@@ -38,15 +38,16 @@ class MySqlSink:
 
     def __init__(self, clients, area: Area, dataset: str):
         self.clients, self.database, self.table = clients, area.database, check_dataset(dataset)
+        self.area = area.name
         self.connection = None
         self.upsert = ""
         self.store = f"MySQL at {clients.profile.mysql['address']}"
 
     def prepare(self) -> None:
-        self.connection = self.clients.mysql_connection()
+        # as the area's own account: provisioning made its database, the account makes its tables
+        self.connection = self.clients.mysql_connection(self.clients.profile.account("mysql", self.area))
         columns = ",\n  ".join(f"`{name}` {kind}" for name, kind in COLUMNS.items())
         with self.connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE IF NOT EXISTS {quoted(self.database)}")
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {quoted(self.database)}.{quoted(self.table)} (\n  {columns},\n"
                            f"  PRIMARY KEY (`order_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
         self.connection.select_db(self.database)

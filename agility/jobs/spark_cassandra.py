@@ -219,16 +219,16 @@ def main(argv: list[str] | None = None) -> int:
 # --- on the host ---------------------------------------------------------------------------
 def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, scan_only: bool = False,
                 timeout: float = 600) -> dict:
-    """Run the job on the profile's edge node as the shell's user; the account goes over the SSH
-    channel's stdin. Returns the job's summary; raises AgilityError with the root cause."""
+    """Run the job on the profile's edge node as the shell's user, reading the store as `account`
+    (the area's own by default); the account goes over the SSH channel's stdin. Returns the job's summary; raises AgilityError with the root cause."""
 
     if source == "cassandra":
-        account = account or profile.account("cassandra")
+        account = account or profile.account("cassandra", area.name)
         endpoints = [split(endpoint) for endpoint in profile.cassandra["contact_points"]]
         target = ["cassandra", "--hosts", ",".join(host for host, _ in endpoints), "--port", str(endpoints[0][1]),
                   "--keyspace", area.keyspace, "--table", check_dataset(dataset)]
     elif source == "jdbc":
-        account = account or profile.account("mysql")
+        account = account or profile.account("mysql", area.name)
         target = ["jdbc", "--url", f"jdbc:mysql://{profile.mysql['address']}/{area.database}?permitMysqlScheme",
                   "--table", check_dataset(dataset)]
     else:

@@ -99,7 +99,10 @@ def session_settings(area: str | None, cores: int | None, memory: int | str | No
     """For a job about to build its SparkSession: the Spark settings of its request, checked
     against its area's cap (a job of no area, such as the sandbox's round trip, has none)."""
     limits = limits_here(area, profile_name) if area else SparkLimits("-", None, None)
-    return resources(limits, cores, memory).spark_conf()
+    settings = resources(limits, cores, memory).spark_conf()
+    if area:  # on YARN, the area's own queue: the ResourceManager holds it to the area's share (others ignore it)
+        settings["spark.yarn.queue"] = areas.get(area).queue
+    return settings
 
 
 def parse_size(text: int | str) -> int:

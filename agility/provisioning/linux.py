@@ -51,7 +51,8 @@ def plan_user(shell: ClusterShell, node: str, user: LinuxUser) -> list[Action]:
     home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
     if shell.run(node, ["stat", "-c", "%u", home], check=False).stdout.strip() != str(user.uid):
         plan.add(target, f"home {home} owned by {user.name}", lambda: _own_home(shell, node, user, home))
-    present = shell.run(node, ["sudo", "-n", "cat", f"{home}/.ssh/authorized_keys"], check=False).stdout
+    # read as the user: as root, a link the user planted there would be followed
+    present = shell.run(node, ["sudo", "-n", "-u", user.name, "cat", f"{home}/.ssh/authorized_keys"], check=False).stdout
     if present.strip() != user.public_key.strip():
         plan.add(target, f"authorized key of {user.name}", lambda: _install_key(shell, node, user, home))
     return plan.actions
@@ -69,15 +70,29 @@ def _create(shell: ClusterShell, node: str, user: LinuxUser) -> None:
 
 def _own_home(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> None:
     shell.run(node, ["sudo", "-n", "install", "-d", "-m", "750", "-o", user.name, "-g", user.name, home])
-    shell.run(node, ["sudo", "-n", "chown", "-R", f"{user.name}:{user.name}", home])
+    # -h and -P: a link inside the home is re-owned itself, never what it points to
+    shell.run(node, ["sudo", "-n", "chown", "-R", "-h", "-P", f"{user.name}:{user.name}", home])
+
+
+# Runs as the user, in the user's home: what the user controls is never written by root. A link
+# planted at .ssh or at the key file is refused (and left alone), not followed nor replaced.
+INSTALL_KEY = """set -e
+umask 077
+cd "$1"
+for path in .ssh .ssh/authorized_keys; do
+  if [ -L "$path" ]; then echo "refusing to write through the link $1/$path → $(readlink "$path")" >&2; exit 3; fi
+done
+mkdir -p .ssh
+cat > .ssh/.authorized_keys.agility
+mv -f .ssh/.authorized_keys.agility .ssh/authorized_keys
+"""
 
 
 def _install_key(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> None:
-    keys = f"{home}/.ssh/authorized_keys"
-    shell.run(node, ["sudo", "-n", "install", "-d", "-m", "700", "-o", user.name, "-g", user.name, f"{home}/.ssh"])
-    shell.run(node, ["sudo", "-n", "tee", keys], input=user.public_key.strip() + "\n")
-    shell.run(node, ["sudo", "-n", "chown", f"{user.name}:{user.name}", keys])
-    shell.run(node, ["sudo", "-n", "chmod", "600", keys])
+    done = shell.run(node, ["sudo", "-n", "-u", user.name, "sh", "-c", INSTALL_KEY, "install-key", home],
+                     input=user.public_key.strip() + "\n", check=False)
+    if not done.ok:
+        raise AgilityError(f"node {node}: authorized key of {user.name} not written: {done.stderr.strip()}")
 
 
 def plan_removal(shell: ClusterShell, node: str, name: str) -> list[Action]:

@@ -24,6 +24,7 @@ from agility.core.published_tunnels import close_tunnels_into
 from agility.sandbox import operator, secrets_store, topology
 from agility.sandbox.network import SandboxNetwork
 from agility.sandbox.service import SandboxContext, Service
+from agility.sandbox.services import hdfs
 
 SERVICE_CLASSES = {
     "sshd": "agility.sandbox.services.sshd:Sshd",
@@ -35,15 +36,20 @@ SERVICE_CLASSES = {
     "cassandra": "agility.sandbox.services.cassandra:Cassandra",
     "spark-master": "agility.sandbox.services.spark:SparkMaster",
     "spark-worker": "agility.sandbox.services.spark:SparkWorker",
+    "resourcemanager": "agility.sandbox.services.yarn:ResourceManager",
+    "nodemanager": "agility.sandbox.services.yarn:NodeManager",
 }
 # What must be ready before a service starts. Cassandra comes first in the list: it is the
 # slowest to start, so it gets the CPU while the others come up around it.
-START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker"]
-DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"]}
-ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop"}
+START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker",
+               "resourcemanager", "nodemanager"]
+DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"],
+              "nodemanager": ["resourcemanager"]}  # the ResourceManager needs no HDFS to start
+ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop",
+               "resourcemanager": "yarn", "nodemanager": "yarn"}
 # The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.
 PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
-                "spark-master": ("ui",)}
+                "spark-master": ("ui",), "resourcemanager": ("http",)}
 DEFAULT_CLUSTER = "shared"
 PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs", "spark-master")
 
@@ -125,6 +131,7 @@ class Sandbox:
         settings = dict(self.topology.settings)
         settings["bastion"] = self.topology.bastion
         settings["bastion_uplink_address"] = self.topology.bastion_uplink_address
+        settings["edge"] = self.topology.edge
         return settings
 
     # --- up ---------------------------------------------------------------------------------
@@ -292,6 +299,7 @@ class Sandbox:
             "kafka": {"bootstrap": svc["kafka"].endpoints()["external"],
                       "cli": svc["kafka"].edge_cli(),
                       "internal_bootstrap": svc["kafka"].endpoints()["internal"],
+                      "controllers": svc["kafka"].endpoints()["controller"],
                       "accounts": {**account("admin", "kafka-admin"), **area_accounts("kafka", "kafka")}},
             "cassandra": {"contact_points": svc["cassandra"].endpoints()["cql"],
                           "accounts": {**account("admin", "cassandra-admin"), **area_accounts("cassandra", "cassandra")}},
@@ -301,12 +309,31 @@ class Sandbox:
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "cli": svc["namenode"].edge_cli(),
                      "conf_dir": str(svc["namenode"].client_conf_dir()),  # the edge's Hadoop client settings
-                     "user": "root"},
-            "spark": {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]},
+                     "user": hdfs.SUPERUSER},
+            "spark": self.spark_section(),
             "ssh_users": self.ssh_users(),
+            "data_folders": self.data_folders(),
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
+
+    def spark_section(self) -> dict:
+        """Where jobs submit: the standalone master when the topology runs one, else YARN; with YARN
+        beside a standalone master, its ResourceManager (`yarn_ui`) and client folders as well."""
+        svc = self.services
+        yarn = svc["resourcemanager"].profile_section() if "resourcemanager" in svc else {}
+        if "spark-master" not in svc:
+            return {"master": "yarn", **yarn}
+        standalone = {"master": svc["spark-master"].master_url(), "ui": svc["spark-master"].endpoints()["ui"][0]}
+        return {**standalone, **({"yarn_ui": yarn.pop("ui"), **yarn} if yarn else {})}
+
+    def data_folders(self) -> dict[str, str]:
+        """The services' data on disk, as the edge node sees them (a node's folder is visible from
+        the others here, as a shared disk would be): only each service's own account may enter."""
+        svc = self.services
+        return {"kafka data": str(svc["kafka"].data(svc["kafka"].nodes[0])),
+                "namenode metadata": str(svc["namenode"].home(svc["namenode"].nodes[0]) / "data"),
+                "mariadb data": str(svc["mariadb"].home(svc["mariadb"].nodes[0]) / "data")}
 
     def write_known_hosts(self) -> Path:
         """Each node's sshd host key under every address clients reach it by (the bastion's also

@@ -30,6 +30,16 @@ class Node:
     def hostname(self) -> str:
         return self.name
 
+    @property
+    def etc(self) -> Path:
+        """This node's /etc (its users), as this host sees it."""
+        return self.root / "etc"
+
+    @property
+    def homes(self) -> Path:
+        """This node's /home, as this host sees it."""
+        return self.root / "home"
+
     def wrap(self, argv: list[str], user: str | None = None, cwd: Path | None = None) -> list[str]:
         """The command line that runs `argv` on this node (in `cwd`, as `user`)."""
         if user:
@@ -40,12 +50,16 @@ class Node:
         """Call `function` with this node's network: its sockets reach what the node reaches."""
         return function()
 
-    def spawn(self, argv: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None) -> int:
-        """Start a long-running process on this node, detached from the caller; return its pid."""
+    def spawn(
+        self, argv: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None, user: str | None = None
+    ) -> int:
+        """Start a long-running process on this node, detached from the caller, as `user`; return
+        its pid. setpriv execs (runuser would stay as a root parent), so the pid is the daemon's."""
         log.parent.mkdir(parents=True, exist_ok=True)
+        as_user = ["setpriv", "--reuid", user, "--regid", user, "--init-groups", "--"] if user else []
         with open(log, "ab") as out:
             process = subprocess.Popen(
-                self.wrap([str(part) for part in argv], cwd=cwd),
+                self.wrap([*as_user, *(str(part) for part in argv)], cwd=cwd),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -86,6 +100,14 @@ class LocalNode(Node):
 
     def __init__(self, name: str, root: Path, address: str = "127.0.0.1"):
         super().__init__(name=name, address=address, root=Path(root))
+
+    @property
+    def etc(self) -> Path:
+        return Path("/etc")
+
+    @property
+    def homes(self) -> Path:
+        return Path("/home")
 
 
 @dataclass

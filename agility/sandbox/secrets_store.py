@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 NAMES = (
-    "kafka-admin", "cassandra-admin", "cassandra-default", "mariadb-admin",
+    "kafka-admin", "kafka-controller", "cassandra-admin", "cassandra-default", "mariadb-admin",
     "kafka-dev", "kafka-test", "kafka-prod",
     "cassandra-dev", "cassandra-test", "cassandra-prod",
     "mariadb-dev", "mariadb-test", "mariadb-prod",

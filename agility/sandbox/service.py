@@ -7,6 +7,7 @@ port conflicts, deadlines that stop early when the process died.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import ClassVar
 from agility.core.errors import AgilityError, ServiceNotReady
 from agility.core.processes import cmdline, is_alive, read_pid, rss_bytes, send, terminate
 from agility.core.waiting import tail, wait_until
+from agility.sandbox import service_users
 from agility.sandbox.node import Node
 
 
@@ -50,6 +52,7 @@ class Service:
     name: ClassVar[str] = ""
     ready_timeout: ClassVar[float] = 120.0
     start_one_at_a_time: ClassVar[bool] = False  # e.g. Cassandra nodes must join one by one
+    user: ClassVar[str | None] = None  # the daemon's own Linux account; None only where root must (sshd)
 
     def __init__(self, context: SandboxContext, nodes: list[Node]):
         self.context = context
@@ -88,6 +91,10 @@ class Service:
         """Once the whole service is ready: create admin accounts, raise replication, ... (re-runnable)."""
 
     # --- files of an instance ------------------------------------------------------------
+    def account(self, node: Node) -> service_users.ServiceUser | None:
+        """The daemon's account on `node` (made if missing), or None for a daemon run as root."""
+        return service_users.ensure(node.etc, node.homes, self.user) if self.user else None
+
     def home(self, node: Node) -> Path:
         return node.root / self.name
 
@@ -115,14 +122,22 @@ class Service:
     def start_on(self, node: Node) -> int:
         if (pid := self.pid(node)) is not None:
             return pid
-        self.home(node).mkdir(parents=True, exist_ok=True)
-        self.prepare(node)
         self.check_ports_free(node)
+        self.home(node).mkdir(parents=True, exist_ok=True)
+        account = self.account(node)
+        if account:  # first-time set-up (formatting, install-db) may run as the account
+            service_users.own(self.home(node), account)
+        self.prepare(node)
         log = self.log_path(node)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as out:
             out.write(f"\n=== agility: starting {self.instance(node)} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        pid = node.spawn(self.command(node), log=log, env=self.environment(node), cwd=self.home(node))
+        environment = self.environment(node)
+        if account:  # what prepare() wrote as root becomes the account's too
+            service_users.own(self.home(node), account)
+            environment = {**(environment or os.environ), "HOME": account.home, "USER": account.name,
+                           "LOGNAME": account.name}
+        pid = node.spawn(self.command(node), log=log, env=environment, cwd=self.home(node), user=self.user)
         self.pid_path(node).parent.mkdir(parents=True, exist_ok=True)
         self.pid_path(node).write_text(str(pid))
         return pid

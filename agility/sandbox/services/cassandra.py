@@ -47,6 +47,7 @@ JOINING_RING_DELAY_MS = 5000
 
 class Cassandra(Service):
     name: ClassVar[str] = "cassandra"
+    user: ClassVar[str] = "cassandra"
     ready_timeout: ClassVar[float] = 180.0
     start_one_at_a_time: ClassVar[bool] = True  # concurrent bootstraps are refused by Cassandra
 

@@ -11,6 +11,7 @@ Start order: NameNode (ready: ports open, safe mode off), then DataNodes and Htt
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import urllib.error
 import urllib.parse
@@ -26,7 +27,8 @@ from agility.sandbox.services import templates
 NAMENODE_RPC, NAMENODE_HTTP = 8020, 9870
 DATANODE_DATA, DATANODE_HTTP, DATANODE_IPC = 9866, 9864, 9867
 HTTPFS_HTTP = 14000
-SUPERUSER = "root"  # every daemon runs as root, so root is the HDFS superuser
+SUPERUSER = "hdfs"  # the NameNode's own account: HDFS makes whoever runs it the superuser
+GATEWAY_USER = "httpfs"  # HttpFS's account, the one proxy user the NameNode accepts
 
 # Hadoop's own --add-opens list for Java 17; the daemons' files are templates/hadoop/*, the
 # client's (for `hdfs dfs` on any node) templates/hadoop/client/*.
@@ -50,6 +52,7 @@ class HadoopService(Service):
     """What the three daemons share: one configuration, one classpath, the FsShell helper."""
 
     main_class = ""
+    user = SUPERUSER
     default_heap = "256m"
     webapps: tuple[str, ...] = ()
 
@@ -83,7 +86,8 @@ class HadoopService(Service):
 
     def core_site(self, node: Node) -> str:
         return templates.render(
-            "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp", superuser=SUPERUSER
+            "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp",
+            proxy_user=GATEWAY_USER, proxy_hosts=",".join(gateway.address for gateway in self.context.nodes_running("httpfs")) or "none",
         )
 
     def hdfs_site(self, node: Node) -> str:
@@ -154,10 +158,11 @@ class HadoopService(Service):
             properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
         )
         argv[1:1] = ADD_OPENS  # jvm.tool has no flags= parameter
-        return node.run(argv, timeout=timeout, check=check)
+        # as the superuser's HDFS identity (simple auth), though the JVM runs as root here
+        return node.run(argv, timeout=timeout, check=check, env={**os.environ, "HADOOP_USER_NAME": SUPERUSER})
 
     def dfs(self, node: Node, *args: str, timeout: float = 120) -> str:
-        """`hdfs dfs ARGS` (FsShell) as root on `node`; its stdout."""
+        """`hdfs dfs ARGS` (FsShell) as the HDFS superuser on `node`; its stdout."""
         return self.tool(node, "org.apache.hadoop.fs.FsShell", *args, timeout=timeout).stdout
 
     # --- the client side: `hdfs dfs` for the users of any node ------------------------------
@@ -195,7 +200,7 @@ class HadoopService(Service):
         return argvs
 
     def dfsadmin(self, node: Node, *args: str, timeout: float = 120) -> str:
-        """`hdfs dfsadmin ARGS` (quotas, -report, -safemode) as root on `node`; its stdout."""
+        """`hdfs dfsadmin ARGS` (quotas, -report, -safemode) as the HDFS superuser on `node`; its stdout."""
         return self.tool(node, "org.apache.hadoop.hdfs.tools.DFSAdmin", *args, timeout=timeout).stdout
 
 
@@ -281,6 +286,7 @@ class HttpFS(HadoopService):
     """The WebHDFS-compatible gateway; its own settings are in httpfs-site.xml (config dir)."""
 
     name = "httpfs"
+    user = GATEWAY_USER
     main_class = "org.apache.hadoop.fs.http.server.HttpFSServerWebServer"
     default_heap = "256m"
 

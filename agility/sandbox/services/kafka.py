@@ -5,8 +5,10 @@ Listeners, bound to each node's own address:
   EXTERNAL   :9093  SASL_PLAINTEXT/SCRAM-SHA-512  clients on the developer's host through an SSH
                     tunnel; advertised at the local end of the tunnel's forward to this broker
                     (127.b.c.d:9093 for a broker at a.b.c.d, see agility.core.endpoints.local_address)
-  CONTROLLER :9094  PLAINTEXT  the KRaft quorum; SCRAM is not supported on controller listeners, so
-                    its principal (User:ANONYMOUS) must be a super user
+  CONTROLLER :9094  SASL_PLAINTEXT/PLAIN  the KRaft quorum: SCRAM is not supported on controller
+                    listeners (its credentials live in the metadata the quorum serves), so the
+                    brokers and controllers log in with PLAIN as `controller` (secret
+                    "kafka-controller"), the listener's one account, a super user; nobody else gets in
 
 The only account is the super user `admin` (password: secret "kafka-admin"); its SCRAM credential
 is written into the metadata log when the storage is formatted, so it exists at first start.
@@ -33,6 +35,7 @@ EXTERNAL_PORT = 9093
 CONTROLLER_PORT = 9094
 ADMIN_USER = "admin"
 ADMIN_SECRET = "kafka-admin"  # key in context.secrets
+CONTROLLER_USER, CONTROLLER_SECRET = "controller", "kafka-controller"
 MECHANISM = "SCRAM-SHA-512"
 STARTED = "Kafka Server started"  # logged by kafka.server.KafkaRaftServer once the broker is unfenced
 
@@ -49,6 +52,12 @@ def jaas(user: str | None = None, password: str | None = None) -> str:
     if user is None:
         return "org.apache.kafka.common.security.scram.ScramLoginModule required;"
     return f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{user}" password="{password}";'
+
+
+def plain_jaas(user: str, password: str) -> str:
+    """The controller listener's PLAIN JAAS line: this node's own login, and the one account it accepts."""
+    return (f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{user}" '
+            f'password="{password}" user_{user}="{password}";')
 
 
 def scram_credential(user: str, password: str, iterations: int = 4096) -> str:
@@ -75,6 +84,7 @@ def cluster_id_for(cluster: str) -> str:
 
 class Kafka(Service):
     name = "kafka"
+    user = "kafka"
     ready_timeout = 180.0
 
     # --- layout ----------------------------------------------------------------------------
@@ -101,11 +111,15 @@ class Kafka(Service):
 
     @property
     def admin_password(self) -> str:
-        password = self.context.secrets.get(ADMIN_SECRET)
+        return self.secret(ADMIN_SECRET)
+
+    def secret(self, name: str) -> str:
+        """A password of the cluster's secrets that goes into a JAAS line."""
+        password = self.context.secrets.get(name)
         if not password:
-            raise AgilityError(f"kafka: secret '{ADMIN_SECRET}' (password of the Kafka super user '{ADMIN_USER}') is not set")
+            raise AgilityError(f"kafka: secret '{name}' is not set")
         if '"' in password or "\\" in password:
-            raise AgilityError(f"kafka: secret '{ADMIN_SECRET}' must not contain '\"' or '\\' (it goes into a JAAS line)")
+            raise AgilityError(f"kafka: secret '{name}' must not contain '\"' or '\\' (it goes into a JAAS line)")
         return password
 
     # --- configuration (templates/kafka/) --------------------------------------------------
@@ -126,6 +140,8 @@ class Kafka(Service):
             admin_jaas=jaas(ADMIN_USER, self.admin_password),
             server_jaas=jaas(),
             admin_user=ADMIN_USER,
+            controller_user=CONTROLLER_USER,
+            controller_jaas=plain_jaas(CONTROLLER_USER, self.secret(CONTROLLER_SECRET)),
             data=self.data(node),
             replicas=min(3, count),
             min_isr=2 if count >= 3 else 1,
@@ -276,6 +292,7 @@ EDGE_TOOLS = {
     "console_consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
     "consumer_groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
     "configs": "kafka.admin.ConfigCommand",  # kafka-configs: client quotas
+    "metadata_quorum": "org.apache.kafka.tools.MetadataQuorumCommand",  # kafka-metadata-quorum
 }
 
 

@@ -13,6 +13,7 @@ PORT = 3306
 
 class MariaDB(Service):
     name = "mariadb"
+    user = "mysql"  # Debian's account for it
     ready_timeout = 60.0
 
     def ports(self, node: Node) -> dict[str, int]:
@@ -27,7 +28,7 @@ class MariaDB(Service):
         self.defaults_file(node).write_text(templates.render("mariadb", "my.cnf", home=home, address=node.address, port=PORT))
         if not (home / "data" / "mysql").exists():
             node.run(
-                ["mariadb-install-db", f"--defaults-file={self.defaults_file(node)}", "--skip-test-db",
+                ["mariadb-install-db", f"--defaults-file={self.defaults_file(node)}", "--skip-test-db", f"--user={self.user}",
                  "--auth-root-authentication-method=socket"],
                 timeout=120,
             )

@@ -22,6 +22,7 @@ WORKER_UI_PORT = 8081
 
 class _SparkDaemon(Service):
     ready_timeout = 90.0
+    user = "spark"
 
     def environment(self, node: Node) -> dict:
         settings = self.context.settings.get(self.name, {})

@@ -1,6 +1,9 @@
 """OpenSSH on every node. On the bastion it is the cluster's only door: keys only, no root,
 and forwarding only to the addresses the cluster permits; elsewhere no forwarding at all.
-Root has a key on the bastion all the same: PermitRootLogin is then what is seen to refuse it."""
+Root has a key on the bastion all the same: PermitRootLogin is then what is seen to refuse it.
+
+Who may log in where, as on a real platform: operators everywhere; developers on the edge node,
+and on the bastion only to forward (no shell, no terminal); master and agents take no developer."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from agility.sandbox.service import Service
 from agility.sandbox.services import templates
 
 SSHD = "/usr/sbin/sshd"
+FORWARD_ONLY = "echo 'this bastion only forwards: log in to the edge node through it' >&2; exit 1"
 
 
 class Sshd(Service):
@@ -46,9 +50,14 @@ class Sshd(Service):
             "sshd_config",
             listen="\n".join(f"ListenAddress {address}:22" for address in listen),
             home=self.home(node),
-            allow_groups=" ".join([OPERATORS_GROUP, *DEVELOPER_GROUPS]),
+            allow_groups=" ".join(self.login_groups(node)),
             forwarding="\n".join(self.forwarding(node)),
         )
+
+    def login_groups(self, node: Node) -> list[str]:
+        if self.is_bastion(node) or node.name == self.context.settings.get("edge"):
+            return [OPERATORS_GROUP, *DEVELOPER_GROUPS]
+        return [OPERATORS_GROUP]
 
     def forwarding(self, node: Node) -> list[str]:
         """Operators may forward to every service endpoint; each developer group only to its own
@@ -58,8 +67,9 @@ class Sshd(Service):
             return ["AllowTcpForwarding no"]
         permitted: dict[str, list[str]] = self.context.settings.get("permit_open", {})
         lines = ["AllowTcpForwarding local", "PermitOpen " + (" ".join(permitted.get(OPERATORS_GROUP, [])) or "none")]
-        for group in DEVELOPER_GROUPS:
-            lines += [f"Match Group {group}", "    PermitOpen " + (" ".join(permitted.get(group, [])) or "none")]
+        for group in DEVELOPER_GROUPS:  # a session asking for a shell or a command gets this line, and ends
+            lines += [f"Match Group {group}", "    PermitOpen " + (" ".join(permitted.get(group, [])) or "none"),
+                      "    PermitTTY no", f"    ForceCommand {FORWARD_ONLY}"]
         return lines
 
     def command(self, node: Node) -> list[str]:
