@@ -17,6 +17,7 @@ pytest_plugins = [
     "steps.hdfs_act",
     "steps.databases_act",
     "steps.quotas",
+    "steps.mariadb_sink_limit",
     "steps.hdfs_quotas",
     "steps.hdfs_sink_quota",
     "steps.yarn_queues",

@@ -40,3 +40,13 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
   Scenario: A prod Spark job within the cap runs with no more than the cap
     When a prod Spark job asks for 1 core and 768m per executor
     Then it runs, and the Spark master showed it with at most the cap's cores and executor memory
+
+  Scenario: The prod mysql sink is held to prod's MariaDB connection limit, and finishes once a connection is free
+    Given a fresh prod dataset with 400 orders from the producer job
+    And every connection prod's MariaDB account may open is taken
+    When the prod mysql sink job runs as a process
+    Then MariaDB refuses it: the job stops in one line with the max_user_connections message
+    And the refused sink stored nothing and committed nothing
+    When the taken connections are closed
+    And I run the mysql sink job in the prod area again
+    Then the mysql sink reconciles with the ledger field by field: nothing missing, nothing twice

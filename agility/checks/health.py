@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agility.checks import yarn_queues
 from agility.clients.services import Clients
 from agility.reach.ssh import ClusterShell
 
@@ -82,6 +83,14 @@ def spark(clients: Clients) -> str:
     return f"master ALIVE, {len(alive)} worker(s) ALIVE"
 
 
+def yarn(clients: Clients) -> str:
+    info = yarn_queues.resourcemanager(clients, "info")["clusterInfo"]
+    if info.get("state") != "STARTED":
+        raise RuntimeError(f"ResourceManager state {info.get('state')}")
+    metrics = yarn_queues.resourcemanager(clients, "metrics")["clusterMetrics"]
+    return f"ResourceManager STARTED, {metrics.get('activeNodes', 0)} NodeManager(s) active"
+
+
 def ssh(clients: Clients) -> str:
     with ClusterShell(clients.profile) as shell:
         for node in clients.profile.nodes:
@@ -93,4 +102,6 @@ PROBES = {"kafka": kafka, "cassandra": cassandra, "mysql": mysql, "hdfs": hdfs, 
 
 
 def check_all(clients: Clients) -> list[Health]:
-    return [_check(name, lambda probe=probe: probe(clients)) for name, probe in PROBES.items()]
+    spark = clients.profile.spark
+    probes = {**PROBES, **({"yarn": yarn} if spark.get("yarn_ui") or spark.get("master") == "yarn" else {})}
+    return [_check(name, lambda probe=probe: probe(clients)) for name, probe in probes.items()]

@@ -15,6 +15,7 @@ from contextlib import suppress
 
 from agility.clients.sql import quoted
 from agility.config.areas import Area, check_dataset
+from agility.core.errors import AgilityError
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
 
@@ -44,8 +45,17 @@ class MySqlSink:
         self.store = f"MySQL at {clients.profile.mysql['address']}"
 
     def prepare(self) -> None:
+        import pymysql
+
         # as the area's own account: provisioning made its database, the account makes its tables
-        self.connection = self.clients.mysql_connection(self.clients.profile.account("mysql", self.area))
+        account = self.clients.profile.account("mysql", self.area)
+        try:
+            self.connection = self.clients.mysql_connection(account)
+        except pymysql.OperationalError as error:
+            if error.args and error.args[0] in SERVER_GONE:
+                raise  # not there: the sink's retries decide
+            # a refusal (credentials, the account's limits) is the store's answer: stop with it
+            raise AgilityError(f"MariaDB refused {account.user}: ({error.args[0]}) {error.args[-1]}") from None
         columns = ",\n  ".join(f"`{name}` {kind}" for name, kind in COLUMNS.items())
         with self.connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {quoted(self.database)}.{quoted(self.table)} (\n  {columns},\n"
