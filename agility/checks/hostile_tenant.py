@@ -16,15 +16,13 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import paramiko
-
-from agility.checks.security import SERVER_SAID_NO
+from agility.checks.security import SERVER_SAID_NO, login_over
 from agility.clients.edge_kafka import EdgeKafkaTools
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.jobs.ledger import Ledger
-from agility.reach.ssh import ClusterShell, ssh_client
+from agility.reach.ssh import ClusterShell
 
 Say = Callable[[str], None]
 CONTROLLER_CONFIG = ".agility/kafka-controller.properties"
@@ -100,20 +98,17 @@ def controller_listener(tenant: Tenant) -> Attempt:
     if not controllers:
         raise AgilityError(f"profile {tenant.profile.name}: kafka.controllers names no controller listener")
     account = tenant.kafka.account
-    password = account.password.reveal().replace("\\", "\\\\").replace('"', '\\"')
-    config = ("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
-              "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
-              f'username="{account.user}" password="{password}";\n'
-              "request.timeout.ms=10000\ndefault.api.timeout.ms=20000\n")
+    config = tenant.kafka.write_private(CONTROLLER_CONFIG, (
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{account.user}" password="{tenant.kafka.jaas_password()}";\n'
+        "request.timeout.ms=10000\ndefault.api.timeout.ms=20000\n"))
     edge = tenant.profile.edge
-    tenant.shell.run(edge, ["sh", "-c", 'umask 077 && mkdir -p "$HOME/.agility" && cat > "$HOME/$1"', "sh",
-                            CONTROLLER_CONFIG], input=config)
-    home = tenant.shell.run(edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
     cli = tenant.profile.kafka.get("cli", {}).get("metadata_quorum")
     if not cli:
         raise AgilityError(f"profile {tenant.profile.name}: kafka.cli has no 'metadata_quorum' command")
     done = tenant.shell.run(edge, [*cli, "--bootstrap-controller", ",".join(controllers), "--command-config",
-                                   f"{home}/{CONTROLLER_CONFIG}", "describe", "--status"], timeout=90, check=False)
+                                   config, "describe", "--status"], timeout=90, check=False)
     said = (done.stdout + done.stderr).strip()
     what = f"asking the Kafka controller listener {controllers[0]} as {account.user}"
     if done.ok:
@@ -145,20 +140,10 @@ def agent_login(tenant: Tenant) -> Attempt:
     agent = next((name for name in others if name.startswith("agent")), others[-1])
     address = tenant.profile.node_address(agent)
     channel = tenant.operator.bastion().get_transport().open_channel("direct-tcpip", (address, 22), ("127.0.0.1", 0))
-    client = ssh_client(tenant.profile)
-    what = f"an SSH login on {agent} as {tenant.shell.user} with the key the edge node accepts"
-    try:
-        client.connect(address, username=tenant.shell.user, key_filename=tenant.shell.key, sock=channel,
-                       allow_agent=False, look_for_keys=False, timeout=15, banner_timeout=15, auth_timeout=15)
-    except paramiko.AuthenticationException as error:
-        if str(error) != SERVER_SAID_NO:
-            raise AgilityError(f"{what}: no answer to the login ({error}), so neither let in nor refused") from None
-        return Attempt(what, f"{agent}'s sshd: {error}", SERVER_SAID_NO, "the agent's sshd")
-    except (paramiko.SSHException, OSError) as error:
-        raise AgilityError(f"{what}: {type(error).__name__}: {error} (no answer to the login)") from None
-    finally:
-        client.close()
-    return Attempt(what, None, SERVER_SAID_NO, "the agent's sshd")
+    login = login_over(tenant.profile, address, 22, tenant.shell.user, channel, key_filename=tenant.shell.key)
+    refusal = f"{agent}'s sshd: {login.refusal}" if login.refusal else None
+    return Attempt(f"an SSH login on {agent} as {tenant.shell.user} with the key the edge node accepts", refusal,
+                   SERVER_SAID_NO, "the agent's sshd")
 
 
 def bastion_shell(tenant: Tenant) -> Attempt:

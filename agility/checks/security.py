@@ -61,23 +61,33 @@ def login_attempt(profile: Profile, user: str, **credentials) -> LoginAttempt:
         sock = socket.create_connection((profile.bastion.host, profile.bastion.port), timeout=15)
     except OSError as error:
         raise AgilityError(f"{where}: no answer, no connection ({error}), so neither let in nor refused") from None
-    port = sock.getsockname()[1]
-    client = ssh_client(profile)  # the bastion's host key is checked before any password or key is offered
     try:
-        client.connect(profile.bastion.host, port=profile.bastion.port, username=user, sock=sock, allow_agent=False,
+        return login_over(profile, profile.bastion.host, profile.bastion.port, user, sock, sock.getsockname()[1],
+                          **credentials)
+    finally:
+        sock.close()
+
+
+def login_over(profile: Profile, host: str, port: int, user: str, sock, source_port: int = 0,
+               **credentials) -> LoginAttempt:
+    """Log in once to the sshd at host:port over `sock` (a socket, or a channel forwarded by the
+    bastion), with the same rule: only sshd's own refusal counts, anything else raises."""
+    where = f"ssh {user}@{host}:{port}"
+    client = ssh_client(profile)  # the host key is checked before any password or key is offered
+    try:
+        client.connect(host, port=port, username=user, sock=sock, allow_agent=False,
                        look_for_keys=False, timeout=15, banner_timeout=15, auth_timeout=15, **credentials)
     except paramiko.BadAuthenticationType as error:
-        return LoginAttempt(f"only {', '.join(error.allowed_types)} authentication is allowed", port)
+        return LoginAttempt(f"only {', '.join(error.allowed_types)} authentication is allowed", source_port)
     except paramiko.AuthenticationException as error:
         if str(error) != SERVER_SAID_NO:
             raise AgilityError(f"{where}: no answer to the login ({error}), so neither let in nor refused") from None
-        return LoginAttempt(f"authentication refused ({error})", port)
+        return LoginAttempt(f"authentication refused ({error})", source_port)
     except (paramiko.SSHException, OSError) as error:
         raise AgilityError(f"{where}: {type(error).__name__}: {error} (no answer to the login)") from None
     finally:
         client.close()
-        sock.close()
-    return LoginAttempt(None, port)
+    return LoginAttempt(None, source_port)
 
 
 def direct_connection_refusal(endpoint: str, timeout: float = 3) -> str | None:

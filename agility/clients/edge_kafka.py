@@ -46,7 +46,7 @@ class EdgeKafkaTools:
     def install_client_config(self) -> bool:
         """The user's SASL settings in a file only they can read; the password goes over the SSH
         channel's stdin, never on a command line. True if the file changed."""
-        password = self.account.password.reveal().replace("\\", "\\\\").replace('"', '\\"')
+        password = self.jaas_password()
         config = (
             "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
             "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
@@ -55,17 +55,30 @@ class EdgeKafkaTools:
         current = self.shell.run(self.edge, ["sh", "-c", 'cat "$HOME/$1" 2>/dev/null', "sh", CLIENT_CONFIG], check=False)
         if current.stdout == config:
             return False
-        self.shell.run(self.edge, ["sh", "-c", 'umask 077 && mkdir -p "$HOME/.agility" && cat > "$HOME/$1"', "sh",
-                                   CLIENT_CONFIG], input=config)
+        self.write_private(CLIENT_CONFIG, config)
         return True
+
+    def jaas_password(self) -> str:
+        """The account's password as it goes between the quotes of a JAAS line."""
+        return self.account.password.reveal().replace("\\", "\\\\").replace('"', '\\"')
+
+    def write_private(self, name: str, text: str) -> str:
+        """`text` into `$HOME/name` on the edge node, readable by the user only, sent over stdin
+        (never on a command line); the file's absolute path."""
+        self.shell.run(self.edge, ["sh", "-c", 'umask 077 && mkdir -p "$(dirname "$HOME/$1")" && cat > "$HOME/$1"',
+                                   "sh", name], input=text)
+        return self.in_home(name)
+
+    def in_home(self, name: str) -> str:
+        if self.home is None:
+            self.home = self.shell.run(self.edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
+        return f"{self.home}/{name}"
 
     def command(self, name: str, *args: str) -> list[str]:
         if name not in self.cli:
             raise AgilityError(f"profile {self.profile.name}: kafka.cli has no '{name}' command; it has: {', '.join(self.cli)}")
         config_option = "--consumer.config" if name == "console_consumer" else "--command-config"
-        if self.home is None:
-            self.home = self.shell.run(self.edge, ["sh", "-c", 'echo "$HOME"']).stdout.strip()
-        return [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, f"{self.home}/{CLIENT_CONFIG}", *args]
+        return [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, self.in_home(CLIENT_CONFIG), *args]
 
     def tool(self, name: str, *args: str, timeout: float = 120) -> str:
         return self.shell.run(self.edge, self.command(name, *args), timeout=timeout).stdout
