@@ -1,4 +1,4 @@
-"""The analytics job on the sandbox's Spark standalone cluster against the same job in `local[*]`
+"""The analytics job on the sandbox's Spark cluster (YARN) against the same job in `local[*]`
 on the edge node, in the same run, on the same HDFS dataset:
 
 - wall time of the whole job as the developer sees it (SSH command: JVM, session, analysis, writes);
@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agility import areas, profiles  # noqa: E402
-from agility.jobs import analytics, analytics_reference, pipeline, producer  # noqa: E402
+from agility.checks import pipeline  # noqa: E402
+from agility.clients.services import area_clients  # noqa: E402
+from agility.config import areas, profiles  # noqa: E402
+from agility.jobs import analytics, analytics_reference, producer  # noqa: E402
 from agility.jobs.ledger import Ledger  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
-from agility.reach.connect import area_clients  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 
 
@@ -47,15 +48,15 @@ def main() -> None:
     expected = analytics_reference.compute(Ledger.for_dataset(profile.name, area, dataset).orders())
     runs = {}
     with ClusterShell(profile, user=area.kafka_account) as shell:
-        for label, master in (("standalone", profile.spark["master"]), ("local[*]", "local[*]")):
+        for label, master in (("cluster", profile.spark["master"]), ("local[*]", "local[*]")):
             result = analytics.run_on_edge(shell, profile, area, dataset, master=master, quiet=True)
             differences = analytics_reference.differences(result, expected)
             if differences:
                 raise SystemExit(f"{label}: results differ from the ledger: {differences[:3]}")
             runs[label] = result
-    records = runs["standalone"]["records"]
+    records = runs["cluster"]["records"]
     print(f"\n== analytics job on {area.hdfs_path(dataset)}: {records} records, "
-          f"{runs['standalone']['files']} files; results equal to the ledger's computation in both runs")
+          f"{runs['cluster']['files']} files; results equal to the ledger's computation in both runs")
     print(f"{'master':<12} {'wall s':>8} {'session s':>10} {'analysis s':>11} {'records/s':>10} {'wall ratio':>11}")
     reference = runs["local[*]"]["wall_seconds"]
     for label, result in runs.items():
@@ -63,7 +64,7 @@ def main() -> None:
               f"{result['analysis_seconds']:>11.1f} {result['records_per_second']:>10.0f} "
               f"{result['wall_seconds'] / reference:>11.2f}")
     print("(records/s over the analysis: read, SQL and collect; wall: the whole job over SSH. Both masters share "
-          "this machine's cores: the standalone cluster pays for executor JVMs and shuffles between them.)")
+          "this machine's cores: the cluster pays for YARN containers, executor JVMs and shuffles between them.)")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agility import profiles  # noqa: E402
+from agility.clients.services import area_clients  # noqa: E402
+from agility.config import profiles  # noqa: E402
 from agility.jobs import orders, spark_cassandra  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
-from agility.reach.connect import area_clients  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 
 PAGE = 5000

@@ -23,16 +23,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agility import areas, profiles  # noqa: E402
+from agility.checks import pipeline  # noqa: E402
 from agility.clients.edge_kafka import EdgeKafkaTools  # noqa: E402
-from agility.clients.services import Clients  # noqa: E402
-from agility.jobs import orders, pipeline, producer, records  # noqa: E402
+from agility.clients.services import (
+    Clients,  # noqa: E402
+    area_clients,  # noqa: E402
+)
+from agility.config import areas, profiles  # noqa: E402
+from agility.jobs import orders, producer, records  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.jobs.sink_hdfs import HdfsSink  # noqa: E402
 from agility.jobs.sink_mysql import MySqlSink  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
-from agility.reach.connect import area_clients  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 from agility.sandbox.cluster import Sandbox  # noqa: E402
 

@@ -15,6 +15,11 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
     Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
     And the dev account, which has no quota, produces the same bytes unthrottled and faster
 
+  Scenario: The prod producer job is held to prod's byte rate, the dev producer job is not
+    When the prod producer job sends 8000 orders to a fresh prod dataset
+    Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
+    And the dev producer job sends the same 8000 orders to a fresh dev dataset, unthrottled and faster
+
   Scenario: Reading faster than the consumer byte rate is throttled down to it
     Given a fresh prod topic holding 28 MiB written by the admin
     When the prod account reads it from the beginning as fast as it can for 10 seconds
@@ -35,11 +40,11 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
   Scenario: A prod Spark job asking for more than the cap is refused before it starts
     When a prod Spark job asks for 2 cores
     Then it is refused at submit in one line that gives the prod cap and the request
-    And the Spark master never saw the application
+    And the ResourceManager never saw the application
 
   Scenario: A prod Spark job within the cap runs with no more than the cap
     When a prod Spark job asks for 1 core and 768m per executor
-    Then it runs, and the Spark master showed it with at most the cap's cores and executor memory
+    Then it runs, and YARN granted it no more than the cap's cores and executor memory
 
   Scenario: The prod mysql sink is held to prod's MariaDB connection limit, and finishes once a connection is free
     Given a fresh prod dataset with 400 orders from the producer job

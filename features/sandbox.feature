@@ -24,7 +24,7 @@ Feature: Every service of the platform answers
     Then I select the same row back
 
   Scenario: The analytics engine counts rows on its workers
-    When I run a Spark job on the edge node that counts 100000 rows on the standalone master
+    When the dev developer runs a Spark job on the edge node that counts 100000 rows
     Then the job counted 100000 rows on the cluster's workers
 
   Scenario: Every node answers over SSH

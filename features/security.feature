@@ -88,3 +88,4 @@ Feature: The bastion is the only door, and it only opens with a key
       | to open Cassandra's JMX port             | the Cassandra node     |
       | to log in on an agent node               | the agent's sshd       |
       | to run a command on the bastion          | the bastion's sshd     |
+      | to use HDFS through HttpFS as YARN's account | HDFS               |

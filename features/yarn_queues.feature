@@ -12,7 +12,7 @@ Feature: Spark quotas enforced by the cluster manager: each area in its own YARN
 
   Scenario: A prod job asking for more than the prod queue's maximum gets no more
     Given the prod area's developer is provisioned
-    When the prod developer runs a prod Spark job on YARN that asks for more than the prod queue may have
+    When the prod developer starts their own Spark session in the prod queue, asking for more than the queue may have
     Then it runs, and the ResourceManager kept the prod queue within its maximum while a container waited
 
   Scenario: A dev account submitting to the prod queue is refused by YARN

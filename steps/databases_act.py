@@ -120,13 +120,13 @@ def tables_intact(developer, stores, narrate):
 
 # --- PySpark on the cluster --------------------------------------------------------------------
 @when("I run the PySpark job on the Cassandra table on the edge node", target_fixture="spark_result")
-def spark_on_cassandra(platform, cluster_shell, developer, stores, narrate):
-    return answers.spark_read(platform, cluster_shell, "cassandra", developer.area, stores.name, narrate)
+def spark_on_cassandra(platform, developer, stores, narrate):
+    return answers.spark_read(platform, developer.shell, "cassandra", developer.area, stores.name, narrate)
 
 
 @when("I run the PySpark JDBC read of the MySQL table on the edge node", target_fixture="spark_result")
-def spark_over_jdbc(platform, cluster_shell, developer, stores, narrate):
-    return answers.spark_read(platform, cluster_shell, "mysql", developer.area, stores.name, narrate)
+def spark_over_jdbc(platform, developer, stores, narrate):
+    return answers.spark_read(platform, developer.shell, "mysql", developer.area, stores.name, narrate)
 
 
 @then("its count, total amount and order ids equal CQL's own aggregate")
@@ -143,14 +143,14 @@ def spark_equals_pymysql(developer, stores, spark_result, narrate):
 
 # --- clear failures ----------------------------------------------------------------------------
 @when(parsers.parse("I use {tool} with a wrong password"), target_fixture="failures")
-def use_with_wrong_password(platform, cluster_shell, developer, stores, tool, narrate):
-    return answers.failures(tool, platform, developer.clients, cluster_shell, developer.area, stores.name, narrate,
+def use_with_wrong_password(platform, developer, stores, tool, narrate):
+    return answers.failures(tool, platform, developer.clients, developer.shell, developer.area, stores.name, narrate,
                             wrong_password=True)
 
 
 @when(parsers.parse("I use {tool} on a table that does not exist"), target_fixture="failures")
-def use_on_missing_table(platform, cluster_shell, developer, unique, tool, narrate):
-    return answers.failures(tool, platform, developer.clients, cluster_shell, developer.area, unique("missing"),
+def use_on_missing_table(platform, developer, unique, tool, narrate):
+    return answers.failures(tool, platform, developer.clients, developer.shell, developer.area, unique("missing"),
                             narrate)
 
 

@@ -42,6 +42,17 @@ def dev_produces_faster(platform, developer, measured, narrate):
                                                           developer.clients.kafka_account("dev"), measured, narrate)
 
 
+@when(parsers.parse("the prod producer job sends {orders:d} orders to a fresh prod dataset"), target_fixture="measured")
+def prod_producer_job(developer, orders, narrate):
+    return kafka_quotas.producer_job_rate(developer.clients, developer.area, orders, narrate)
+
+
+@then(parsers.parse("the dev producer job sends the same {orders:d} orders to a fresh dev dataset, unthrottled and faster"))
+def dev_producer_job_faster(connections, measured, orders, narrate):
+    dev = connections.open("dev", narrate)
+    assert not kafka_quotas.unthrottled_job_problems(dev.clients, dev.area, orders, measured, narrate)
+
+
 @given(parsers.parse("a fresh prod topic holding {size:d} MiB written by the admin"), target_fixture="full_topic")
 def full_topic(developer, quota_topics, size, narrate):
     return kafka_quotas.filled_topic(developer.clients, developer.area, size * MiB, quota_topics, narrate)
@@ -112,11 +123,11 @@ def spark_refused(platform, spark_run):
     assert not spark_quotas.refusal_problems(platform, "prod", spark_run)
 
 
-@then("the Spark master never saw the application")
+@then("the ResourceManager never saw the application")
 def never_started(spark_run):
     assert not spark_run.listed_after, spark_run.summary()
 
 
-@then("it runs, and the Spark master showed it with at most the cap's cores and executor memory")
+@then("it runs, and YARN granted it no more than the cap's cores and executor memory")
 def spark_within_cap(platform, spark_run, narrate):
     assert not spark_quotas.within_cap_problems(platform, "prod", spark_run, narrate)

@@ -45,10 +45,10 @@ def mysql_select(clients, inserted, narrate):
     assert not roundtrip.mysql_problems(clients, inserted, narrate)
 
 
-@when(parsers.parse("I run a Spark job on the edge node that counts {rows:d} rows on the standalone master"),
+@when(parsers.parse("the dev developer runs a Spark job on the edge node that counts {rows:d} rows"),
       target_fixture="counted")
-def spark_count(cluster_shell, platform, rows, narrate):
-    return roundtrip.spark_counted(cluster_shell, platform, rows, narrate)
+def spark_count(dev_shell, platform, rows, narrate):
+    return roundtrip.spark_counted(dev_shell, platform, platform.area("dev"), rows, narrate)
 
 
 @then(parsers.parse("the job counted {rows:d} rows on the cluster's workers"))

@@ -53,8 +53,8 @@ def every_forward_refused(refusals):
 
 @when("the producer, the Cassandra sink and the Spark Cassandra job run while every process's command line and "
       "environment is read", target_fixture="process_scan")
-def jobs_while_reading_processes(platform, developer, cluster_shell, fresh_dataset, narrate):
-    return security.run_jobs_scanned(platform, cluster_shell, developer.area, fresh_dataset(), narrate)
+def jobs_while_reading_processes(platform, developer, fresh_dataset, narrate):
+    return security.run_jobs_scanned(platform, developer.shell, developer.area, fresh_dataset(), narrate)
 
 
 @when("I scan the service logs, Spark's work folders, tunnel logs and test reports for the cluster's passwords",

@@ -15,10 +15,10 @@ def queues_declared(platform, connections, narrate):
     assert not yarn_queues.queue_problems(connections.open("prod", narrate).clients, platform, narrate)
 
 
-@when("the prod developer runs a prod Spark job on YARN that asks for more than the prod queue may have",
+@when("the prod developer starts their own Spark session in the prod queue, asking for more than the queue may have",
       target_fixture="yarn_job")
 def prod_job(developer, narrate):
-    return yarn_queues.yarn_job(developer.clients, developer.shell, developer.area, narrate)
+    return yarn_queues.yarn_job(developer.clients, developer.shell, developer.area, narrate, own_session=True)
 
 
 @then("it runs, and the ResourceManager kept the prod queue within its maximum while a container waited")

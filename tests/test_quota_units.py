@@ -31,9 +31,11 @@ def test_a_request_above_the_cap_is_refused_in_one_line():
 
 def test_a_job_that_does_not_ask_gets_its_usual_resources_cut_to_the_cap():
     assert spark_limits.resources(SparkLimits("prod", 1, 768 * MiB)).spark_conf() == {
-        "spark.cores.max": "1", "spark.executor.cores": "1", "spark.executor.memory": "512m"}
+        "spark.cores.max": "1", "spark.executor.cores": "1", "spark.executor.instances": "1",
+        "spark.executor.memory": "512m"}
     assert spark_limits.resources(SparkLimits("dev", None, None)).spark_conf() == {
-        "spark.cores.max": "2", "spark.executor.cores": "1", "spark.executor.memory": "512m"}
+        "spark.cores.max": "2", "spark.executor.cores": "1", "spark.executor.instances": "2",
+        "spark.executor.memory": "512m"}
     assert spark_limits.resources(SparkLimits("prod", 1, 768 * MiB), 1, "768m").memory == 768 * MiB
 
 

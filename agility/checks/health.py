@@ -76,6 +76,8 @@ def hdfs(clients: Clients) -> str:
 
 
 def spark(clients: Clients) -> str:
+    if clients.profile.spark.get("master") == "yarn":
+        return yarn(clients)
     state = clients.spark_master_state()
     alive = [worker for worker in state.get("workers", []) if worker.get("state") == "ALIVE"]
     if state.get("status") != "ALIVE":
@@ -103,5 +105,5 @@ PROBES = {"kafka": kafka, "cassandra": cassandra, "mysql": mysql, "hdfs": hdfs, 
 
 def check_all(clients: Clients) -> list[Health]:
     spark = clients.profile.spark
-    probes = {**PROBES, **({"yarn": yarn} if spark.get("yarn_ui") or spark.get("master") == "yarn" else {})}
+    probes = {**PROBES, **({"yarn": yarn} if spark.get("yarn_ui") else {})}  # YARN beside a standalone master
     return [_check(name, lambda probe=probe: probe(clients)) for name, probe in probes.items()]

@@ -12,6 +12,7 @@ HDFS is not a row here.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ CONTROLLER_CONFIG = ".agility/kafka-controller.properties"
 CASSANDRA_JMX_PORT = 7199
 OTHER_AREA = "prod"
 OS = "the operating system"
+SERVICE_ACCOUNT = "yarn"  # a daemon's account: nobody reaches HDFS over HTTP as it
+IMPERSONATION = "not allowed to impersonate"
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,23 @@ def cassandra_jmx(tenant: Tenant) -> Attempt:
     return Attempt(what, words.splitlines()[-1], "Connection refused", "the Cassandra node")
 
 
+def httpfs_as_service_account(tenant: Tenant) -> Attempt:
+    """A WebHDFS listing from the edge node through HttpFS, claiming YARN's daemon account as its
+    user (simple authentication lets anyone claim a name until Kerberos): HttpFS may act only for
+    the accounts that reach HDFS over HTTP, so the NameNode refuses to let it act for this one."""
+    address = tenant.profile.hdfs["webhdfs"]
+    url = f"http://{address}/webhdfs/v1/?op=LISTSTATUS&user.name={SERVICE_ACCOUNT}"
+    done = tenant.as_developer(f"curl -sS --max-time 30 {shlex.quote(url)}", timeout=60)
+    what = f"listing HDFS through HttpFS {address} as {SERVICE_ACCOUNT}"
+    said = f"{done.stdout}{done.stderr}"
+    if '"FileStatuses"' in said:
+        return Attempt(what, None, IMPERSONATION, "HDFS")
+    found = re.search(rf"User: [\w.-]+ is {IMPERSONATION} [\w.-]+", said)
+    if not found:
+        raise AgilityError(f"{what}: neither listed nor refused: {said.strip()[-300:] or 'nothing said'}")
+    return Attempt(what, found[0], IMPERSONATION, "HDFS")
+
+
 def agent_login(tenant: Tenant) -> Attempt:
     """An SSH login on an agent node as the developer with their own key (which the edge accepts),
     over a forward the operator opened: only the agent's sshd can refuse it."""
@@ -173,6 +193,7 @@ ATTEMPTS: dict[str, Callable[[Tenant, Say], Attempt]] = {
     "to open Cassandra's JMX port": lambda tenant, say: cassandra_jmx(tenant),
     "to log in on an agent node": lambda tenant, say: agent_login(tenant),
     "to run a command on the bastion": lambda tenant, say: bastion_shell(tenant),
+    "to use HDFS through HttpFS as YARN's account": lambda tenant, say: httpfs_as_service_account(tenant),
 }
 
 

@@ -23,6 +23,7 @@ from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.config.profiles import Account
 from agility.core.errors import AgilityError
+from agility.jobs import producer
 
 MiB = 1 << 20
 RECORD_SIZE = 16 * 1024
@@ -52,12 +53,6 @@ class Throughput:
         return text + f"; throttled by the broker {self.throttle_avg_ms:.0f} ms on average, at most {self.throttle_max_ms:.0f} ms"
 
 
-def _throttle(metrics: dict, prefix: str) -> tuple[float, float]:
-    """kafka-python's throttle-time sensors (the brokers' throttle_time_ms of each response)."""
-    group = metrics.get(f"{prefix}-metrics", {})
-    return float(group.get("throttle-time-avg") or 0.0), float(group.get("throttle-time-max") or 0.0)
-
-
 def produce(clients: Clients, account: Account, topic: str, seconds: float | None = None,
             total_bytes: int | None = None) -> Throughput:
     """Produce 16 KiB records as fast as the brokers take them, for `seconds` or until
@@ -81,7 +76,7 @@ def produce(clients: Clients, account: Account, topic: str, seconds: float | Non
         for future in pending:
             future.get(timeout=60)
         elapsed = time.monotonic() - started
-        average, most = _throttle(producer.metrics(), "producer")
+        average, most = Clients.kafka_throttle(producer)
     finally:
         producer.close()
     return Throughput(account.user, "produced", sent, elapsed, average, most)
@@ -138,7 +133,7 @@ def consume(clients: Clients, account: Account, topic: str, seconds: float,
             if all(consumer.position(tp) >= end[tp] for tp in partitions):
                 break
         elapsed = time.monotonic() - started
-        average, most = _throttle(consumer.metrics(), "consumer")
+        average, most = Clients.kafka_throttle(consumer)
     finally:
         consumer.close()
     return Throughput(account.user, "consumed", received, elapsed, average, most)
@@ -166,6 +161,24 @@ def consumed_fast(clients: Clients, account: Account, topic: str, seconds: float
     measured = consume(clients, account, topic, seconds)
     say(measured.summary())
     return measured
+
+
+# --- the area's own producer job ------------------------------------------------------------------
+def producer_job_rate(clients: Clients, area: Area, orders: int, say: Say) -> Throughput:
+    """The producer job (agility/jobs/producer.py, as the pipeline runs it) sends `orders` orders to
+    a fresh dataset of the area's as the area's Kafka account; what it moved and how long the
+    brokers held it back, as the job reported them from the brokers' answers."""
+    dataset = f"quota_job_{uuid.uuid4().hex[:10]}"
+    result = producer.run(clients, area, dataset, orders, profile_name=clients.profile.name, progress=False,
+                          fresh_ledger=True)
+    say(f"{area.name}'s producer job: {result.summary()}")
+    return Throughput(clients.kafka_account(area.name).user, "produced", result.bytes, result.seconds,
+                      result.throttle_avg_ms, result.throttle_max_ms)
+
+
+def unthrottled_job_problems(clients: Clients, area: Area, orders: int, limited: Throughput, say: Say) -> list[str]:
+    """The producer job of an area without a quota sends as many orders, unthrottled and faster."""
+    return _faster_problems(producer_job_rate(clients, area, orders, say), limited, say)
 
 
 def throttled_problems(measured: Throughput, quota: int, low: float, high: float, say: Say) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
+from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.jobs import count_rows
@@ -121,11 +122,6 @@ def hdfs_read(clients: Clients, path: str) -> tuple[bytes, list[str]]:
     return data, listing
 
 
-def spark_count(shell: ClusterShell, node: str, master: str, rows: int) -> dict:
-    """Run the count job on a node inside the cluster (the driver must reach the workers)."""
-    return count_rows.run_on_edge(shell, shell.profile, rows=rows, master=master, node=node)
-
-
 def hostnames(shell: ClusterShell, nodes: list[str]) -> dict[str, str]:
     return {node: shell.run(node, ["hostname"], timeout=30).stdout.strip() for node in nodes}
 
@@ -196,10 +192,13 @@ def hdfs_problems(clients: Clients, stored: Written, say: Say) -> list[str]:
     ) if wrong]
 
 
-def spark_counted(shell: ClusterShell, profile: Profile, rows: int, say: Say) -> dict:
-    """The count job on the edge node (the driver) against the standalone master; its result said."""
-    result = spark_count(shell, profile.edge, profile.spark["master"], rows)
-    say(f"{result['application_id']} on {result['master']}: {result['rows']} rows in {result['seconds']} s")
+def spark_counted(shell: ClusterShell, profile: Profile, area: Area, rows: int, say: Say) -> dict:
+    """The count job on the edge node (the driver, inside the cluster: it must reach the executors)
+    as `area`'s job of the shell's user, on the profile's Spark master (on YARN, in the area's
+    queue: only an area's people may submit); its result said."""
+    result = count_rows.run_on_edge(shell, profile, area, rows=rows)
+    say(f"{result['application_id']} on {result['master']} as {shell.user} for area {area.name}: "
+        f"{result['rows']} rows in {result['seconds']} s on {', '.join(result['executor_hosts'])}")
     return result
 
 

@@ -173,7 +173,8 @@ JOB_PROCESSES = {
     "cassandra sink": "agility.jobs.sink_cassandra",
     "Spark job": "agility.jobs.spark_cassandra",
     "Spark driver JVM": "org.apache.spark.deploy.SparkSubmit",
-    "Spark executor JVM": "org.apache.spark.executor.CoarseGrainedExecutorBackend",
+    "Spark application master": "org.apache.spark.deploy.yarn.ExecutorLauncher",  # YARN's container for the driver
+    "Spark executor JVM": "CoarseGrainedExecutorBackend",  # YarnCoarseGrainedExecutorBackend on YARN
 }
 
 
@@ -257,11 +258,13 @@ def jobs_watched(profile: Profile, shell, area, dataset: str, secrets: list[str]
 
 
 def secret_folders() -> list[Path]:
-    """Where services, tunnels, the report and Spark write: every service's logs, Spark's work
-    folders (each executor's stdout and stderr, the jars and files it was sent) and the driver's
-    scratch folders on the nodes, the tunnels' logs and the test reports."""
+    """Where services, tunnels, the report and Spark write: every service's logs (YARN's include
+    each container's stdout and stderr), the NodeManagers' container folders (what an application
+    was sent: Spark's configuration, jars, files), a standalone Spark worker's work folders and the
+    driver's scratch folders on the nodes, the tunnels' logs and the test reports."""
     nodes = Path(STATE_DIR / "sandbox").glob("*/nodes/*")
-    roots = [folder for node in nodes for pattern in ("*/logs", "spark-worker/work", "tmp/spark-*", "tmp/blockmgr-*")
+    roots = [folder for node in nodes
+             for pattern in ("*/logs", "nodemanager/local", "spark-worker/work", "tmp/spark-*", "tmp/blockmgr-*")
              for folder in node.glob(pattern)]
     return [*roots, *(folder for folder in (STATE_DIR / "tunnels", REPO_DIR / "reports") if folder.exists())]
 

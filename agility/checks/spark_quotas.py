@@ -1,17 +1,20 @@
 """Proof that an area's Spark cap holds: a job asking for more than the cap is refused before it
-starts (the master never sees it), one within it runs and the master grants it no more than the
+starts (the ResourceManager never sees it), one within it runs and YARN grants it no more than the
 cap's cores and executor memory.
 
 A run says what it saw through `say` (a step's narration, or print); the checks return what is
-wrong: an empty list proves it. The grant is the master's own view (its JSON state), the refusal
-the job's own one-line message, the cap the provisioning declaration's."""
+wrong: an empty list proves it. The grant is the ResourceManager's own view of the application
+while it runs (its resources in use, less its application master's), the refusal the job's own
+one-line message, the cap the provisioning declaration's."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from dataclasses import dataclass
 
+from agility.checks import yarn_queues
 from agility.checks.shared_dataset import Say
 from agility.clients.services import Clients
 from agility.config.areas import Area
@@ -21,33 +24,58 @@ from agility.core.waiting import wait_until
 from agility.jobs import count_rows, spark_limits
 from agility.reach.ssh import ClusterShell
 
+YARN_STEP_MB = 128  # the ResourceManager rounds a container up to yarn.scheduler.minimum-allocation-mb
+OVERHEAD = re.compile(r"^spark\.executor\.memoryOverhead\s+(\S+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An application's executors as the ResourceManager showed them while it ran: what it held,
+    less what its application master held."""
+
+    vcores: int
+    memory_mb: int
+
+    @property
+    def executors(self) -> int:  # the jobs' executors have one core each (spark_limits.EXECUTOR_CORES)
+        return self.vcores // spark_limits.EXECUTOR_CORES
+
+    @property
+    def per_executor_mb(self) -> int:
+        return self.memory_mb // self.executors if self.executors else 0
+
+
+def grant(app: dict) -> Grant | None:
+    """The executors' share of a running application (None before any executor ran)."""
+    usage = next(iter(app.get("resourceInfo", {}).get("resourceUsagesByPartition", [])), {})
+    used, master = usage.get("used", {}), usage.get("amUsed", {})
+    vcores = used.get("vCores", 0) - master.get("vCores", 0)
+    return Grant(vcores, used.get("memory", 0) - master.get("memory", 0)) if vcores > 0 else None
+
 
 @dataclass
 class SparkRun:
     app_name: str
     result: dict | None  # the job's own result line
     refusal: str | None  # the job's refusal (nothing started)
-    seen: dict | None  # the application as the master showed it while it ran (cores, memoryperexecutor MiB)
-    listed_after: bool  # the master knows an application of this name (running or completed)
+    seen: Grant | None  # the most the ResourceManager showed its executors holding while it ran
+    listed_after: bool  # the ResourceManager knows an application of this name (running or ended)
+    overhead_mb: int | None = None  # spark.executor.memoryOverhead in the edge's Spark settings (None: Spark's default)
 
     def summary(self) -> str:
         if self.refusal:
-            return f"{self.app_name}: refused at submit: {self.refusal}; the master lists it: {self.listed_after}"
-        seen = self.seen or {}
-        return (f"{self.app_name} ({(self.result or {}).get('application_id')}): the master showed "
-                f"{seen.get('cores')} core(s), {seen.get('memoryperexecutor', seen.get('memoryperslave'))} MiB per "
-                f"executor while it ran; it counted {(self.result or {}).get('rows')} rows")
-
-
-def _applications(clients: Clients, name: str) -> list[dict]:
-    state = clients.spark_master_state()
-    return [app for app in state.get("activeapps", []) + state.get("completedapps", []) if app.get("name") == name]
+            return (f"{self.app_name}: refused at submit: {self.refusal}; the ResourceManager lists it: "
+                    f"{self.listed_after}")
+        seen = (f"{self.seen.executors} executor(s) of {self.seen.per_executor_mb} MB" if self.seen
+                else "no executor")
+        return (f"{self.app_name} ({(self.result or {}).get('application_id')}): the ResourceManager showed "
+                f"{seen} while it ran; it counted {(self.result or {}).get('rows')} rows")
 
 
 def spark_job(clients: Clients, shell: ClusterShell, area: Area, say: Say, cores: int | None = None,
               memory: str | None = None, timeout: float = 240) -> SparkRun:
     """The smallest Spark job (agility/jobs/count_rows.py) as the area's job on the edge node, with
-    the master's view of it taken while it runs: its granted cores and executor memory."""
+    the ResourceManager's view of its executors taken while it runs."""
     name = f"agility-quota-{area.name}-{uuid.uuid4().hex[:8]}"
     outcome: dict = {}
 
@@ -60,23 +88,23 @@ def spark_job(clients: Clients, shell: ClusterShell, area: Area, say: Say, cores
 
     worker = threading.Thread(target=run, name=name, daemon=True)
     worker.start()
-    seen = None
+    grants: list[Grant] = []
 
-    def running() -> dict | None:
-        for app in _applications(clients, name):
-            if app.get("state") == "RUNNING" and app.get("cores", 0) > 0:
-                return app
-        return None
+    def watch() -> bool:
+        for app in yarn_queues.applications_named(clients, name):
+            if app.get("state") == "RUNNING" and (seen := grant(app)):
+                grants.append(seen)
+        return not worker.is_alive()
 
     try:
-        seen = wait_until(lambda: running() or not worker.is_alive(), timeout=timeout, what=f"{name} to run",
-                          service="spark", interval=0.2)
+        wait_until(watch, timeout=timeout, what=f"{name} to end", service="yarn", interval=0.3)
     finally:
         worker.join(timeout)
     if worker.is_alive():
         raise AgilityError(f"the Spark job {name} did not finish within {timeout:.0f} s")
-    run = SparkRun(name, outcome.get("result"), outcome.get("refusal"), seen if isinstance(seen, dict) else None,
-                   bool(_applications(clients, name)))
+    most = max(grants, key=lambda seen: (seen.vcores, seen.memory_mb), default=None)
+    run = SparkRun(name, outcome.get("result"), outcome.get("refusal"), most,
+                   bool(yarn_queues.applications_named(clients, name)), configured_overhead_mb(shell, clients.profile))
     say(run.summary())
     return run
 
@@ -92,15 +120,32 @@ def refusal_problems(profile: Profile, area_name: str, run: SparkRun) -> list[st
     ) if wrong]
 
 
+def configured_overhead_mb(shell: ClusterShell, profile: Profile) -> int | None:
+    """What the cluster's Spark settings on the edge node add to each executor's container."""
+    folder = profile.spark.get("spark_conf_dir")
+    if not folder:
+        return None
+    found = OVERHEAD.search(shell.run(profile.edge, ["cat", f"{folder}/spark-defaults.conf"], check=False).stdout)
+    return spark_limits.mib(spark_limits.parse_size(found[1])) if found else None
+
+
+def biggest_container_mb(memory_mb: int, overhead_mb: int | None) -> int:
+    """An executor of `memory_mb` in its YARN container: the configured overhead, or Spark's
+    default (10%, at least 384 MiB), rounded up to the ResourceManager's step."""
+    overhead = overhead_mb if overhead_mb is not None else max(384, memory_mb // 10)
+    return -(-(memory_mb + overhead) // YARN_STEP_MB) * YARN_STEP_MB
+
+
 def within_cap_problems(profile: Profile, area_name: str, run: SparkRun, say: Say) -> list[str]:
-    """The job ran and counted rows, and the master granted it at least one and at most the cap's
-    cores, and at most the cap's executor memory."""
+    """The job ran and counted rows, and YARN gave it at least one and at most the cap's cores in
+    executors, each executor's container no bigger than the cap's memory and the cluster's overhead."""
     limits = spark_limits.limits_for(profile, area_name)
-    say(limits.describe())
-    seen = run.seen or {}
+    biggest = biggest_container_mb(spark_limits.mib(limits.memory), run.overhead_mb)
+    say(f"{limits.describe()}: an executor's container of at most {biggest} MB")
+    seen = run.seen or Grant(0, 0)
     return [problem for problem, wrong in (
         (f"it did not run: {run.summary()}", not (run.result and run.result["rows"] > 0)),
-        (f"cores not within 1..{limits.cores}: {run.summary()}", not 0 < seen.get("cores", 0) <= limits.cores),
-        (f"executor memory not within the cap: {run.summary()}",
-         not 0 < seen.get("memoryperexecutor", 0) <= spark_limits.mib(limits.memory)),
+        (f"executor cores not within 1..{limits.cores}: {run.summary()}", not 0 < seen.vcores <= limits.cores),
+        (f"an executor's container is bigger than the cap's memory and overhead ({biggest} MB): {run.summary()}",
+         not 0 < seen.per_executor_mb <= biggest),
     ) if wrong]

@@ -181,13 +181,15 @@ def sample(clients: Clients, queue: str) -> QueueSample | None:
 
 
 def yarn_job(clients: Clients, shell: ClusterShell, area: areas.Area, say: Say, timeout: float = 600,
-             rows: int = ROWS) -> YarnJob:
-    """count_rows as `area`'s job (so in its queue), submitted by the shell's user from the edge
-    node, with the ResourceManager's view of the queue sampled while the application runs."""
+             rows: int = ROWS, own_session: bool = False) -> YarnJob:
+    """count_rows in `area`'s queue, submitted by the shell's user from the edge node, with the
+    ResourceManager's view of the queue sampled while the application runs. As `area`'s job it
+    keeps to the area's Spark cap; an `own_session` is what a developer starts with pyspark
+    directly: no cap of the package's (two executors, Spark's usual), only YARN's queue."""
     profile = clients.profile
     job = YarnJob(f"agility-yarn-{area.name}-{uuid.uuid4().hex[:8]}", shell.user, area.queue)
-    args = ["--master", "yarn", "--rows", str(rows), "--app-name", job.name,
-            "--area", area.name, "--profile", profile.name]
+    whose = ["--queue", area.queue] if own_session else ["--area", area.name, "--profile", profile.name]
+    args = ["--master", "yarn", "--rows", str(rows), "--app-name", job.name, *whose]
 
     def submit() -> None:
         job.run = edge_jobs.run_module(shell, count_rows.MODULE, args, what=f"the Spark job {job.name}",

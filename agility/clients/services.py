@@ -60,6 +60,15 @@ class Clients:
 
         return KafkaProducer(**self.kafka_settings(account), **options)
 
+    @staticmethod
+    def kafka_throttle(client) -> tuple[float, float]:
+        """A kafka-python producer's or consumer's throttle times (ms, average and most): the
+        throttle_time_ms the brokers put in their answers when an account went past its byte rate."""
+        for group, values in client.metrics().items():
+            if group in ("producer-metrics", "consumer-metrics"):
+                return float(values.get("throttle-time-avg") or 0.0), float(values.get("throttle-time-max") or 0.0)
+        return 0.0, 0.0
+
     def kafka_consumer(self, *topics: str, account: Account | None = None, **options):
         from kafka import KafkaConsumer
 

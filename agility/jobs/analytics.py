@@ -156,7 +156,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", default="sandbox", help="where --master, --hdfs and the areas default from")
     parser.add_argument("--area", default="dev")
     parser.add_argument("--dataset", required=True)
-    parser.add_argument("--master", help="any Spark master URL (default: the profile's standalone master)")
+    parser.add_argument("--master", help="yarn, spark://HOST:7077, k8s://..., local[*] (default: the profile's)")
     parser.add_argument("--hdfs", help="the file system, hdfs://NAMENODE:PORT (default: the profile's NameNode)")
     parser.add_argument("--hdfs-user", help="HDFS user for simple authentication (default: the area's HDFS account)")
     parser.add_argument("--output", help="HDFS folder of the results (default <area root>/_analytics/<dataset>)")

@@ -1,11 +1,13 @@
 """The smallest real Spark job: count generated rows on a Spark master, report who counted.
 
-    python -m agility.jobs.count_rows --master spark://198.51.100.11:7077 --rows 100000 \\
-        [--area prod] [--cores N] [--memory 512m] [--app-name NAME]
+    python -m agility.jobs.count_rows --master yarn --rows 100000 \\
+        [--area prod] [--cores N] [--memory 512m] [--queue QUEUE] [--app-name NAME]
 
 Prints one JSON line: rows counted, partitions, the executors that ran, the application id. With
 --area the job is that area's and keeps to its Spark cap (agility/jobs/spark_limits.py): a request
-above it is refused before the session starts (exit status 2, one line `count_rows: ...`).
+above it is refused before the session starts (exit status 2, one line `count_rows: ...`). On YARN
+it goes to the area's queue, or to --queue: without --area that is a developer's own session,
+held by nothing but YARN's queue.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--area", help="the work area whose Spark cap applies (none: uncapped)")
     parser.add_argument("--cores", type=int, help="spark.cores.max (default 2, cut to the area's cap)")
     parser.add_argument("--memory", help="executor memory, e.g. 512m (default 512m, cut to the area's cap)")
+    parser.add_argument("--queue", help="the YARN queue (default: the area's)")
     parser.add_argument("--app-name", default="agility-count-rows")
     parser.add_argument("--profile", help="where the area's cap is declared (default: the default profile, if readable)")
     args = parser.parse_args(argv)
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         resources = session_settings(args.area, args.cores, args.memory, args.profile)
     except AgilityError as error:
         return edge_jobs.print_failure(edge_jobs.job_name(MODULE), error)
+    if args.queue:
+        resources["spark.yarn.queue"] = args.queue
     edge_jobs.spark_driver_environment(args.master)
     from pyspark.sql import SparkSession  # deferred: heavy, and a refused job never starts a session
 

@@ -50,10 +50,20 @@ class ProduceResult:
     records_per_second: float
     ledger: str
     created_topics: list[str] = field(default_factory=list)
+    bytes: int = 0  # keys and values of the acknowledged records, as sent
+    throttle_avg_ms: float = 0.0  # the brokers' throttle_time_ms in their answers: the account's byte rate at work
+    throttle_max_ms: float = 0.0
+
+    @property
+    def bytes_per_second(self) -> float:
+        return self.bytes / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
+        throttled = (f"; the brokers throttled it {self.throttle_avg_ms:.0f} ms on average, at most "
+                     f"{self.throttle_max_ms:.0f} ms" if self.throttle_max_ms else "")
         return (f"produced {self.produced} orders (+{self.bad} bad) to {self.topic} [{self.partitions} partitions] "
-                f"in {self.seconds:.1f} s ({self.records_per_second:.0f} records/s); ledger: {self.ledger}")
+                f"in {self.seconds:.1f} s ({self.records_per_second:.0f} records/s, "
+                f"{self.bytes_per_second / 1024:.0f} KiB/s){throttled}; ledger: {self.ledger}")
 
 
 def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int = 0,
@@ -94,6 +104,7 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
         ledger.extend(tally.take(_resolved(pending, wait=True)))
         meter.show(tally.acknowledged, final=True)
         partitions = len(producer.partitions_for(topic) or ())
+        throttle_avg_ms, throttle_max_ms = clients.kafka_throttle(producer)
     finally:
         producer.close(timeout=10)
     seconds = time.monotonic() - started
@@ -105,7 +116,8 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
         topic=topic, dead_letter_topic=dead_letter_topic, partitions=partitions,
         produced=tally.good, bad=tally.bad, bad_kinds=dict(tally.bad_kinds), offsets=dict(sorted(tally.offsets.items())),
         seconds=round(seconds, 3), records_per_second=round(tally.acknowledged / seconds, 1) if seconds else 0.0,
-        ledger=str(ledger.path), created_topics=created,
+        ledger=str(ledger.path), created_topics=created, bytes=tally.bytes,
+        throttle_avg_ms=throttle_avg_ms, throttle_max_ms=throttle_max_ms,
     )
 
 
@@ -148,7 +160,7 @@ class Tally:
     """Counts of acknowledged records and the offsets they got."""
 
     def __init__(self):
-        self.good = self.bad = 0
+        self.good = self.bad = self.bytes = 0
         self.bad_kinds: dict[str, int] = {}
         self.offsets: dict[int, tuple[int, int]] = {}
         self.failures: list[str] = []
@@ -169,6 +181,7 @@ class Tally:
                 self.bad_kinds[entry["bad"]] = self.bad_kinds.get(entry["bad"], 0) + 1
             else:
                 self.good += 1
+            self.bytes += max(outcome.serialized_key_size, 0) + max(outcome.serialized_value_size, 0)
             first, _ = self.offsets.get(outcome.partition, (outcome.offset, outcome.offset))
             self.offsets[outcome.partition] = (min(first, outcome.offset), outcome.offset)
             entries.append(entry)

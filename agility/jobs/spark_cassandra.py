@@ -4,7 +4,7 @@ table through JDBC, each summed up the same way so that it can be checked agains
 The job runs on a node inside the cluster (the edge node: the driver must reach the workers and
 the stores), started over SSH by `run_on_edge`:
 
-    python -m agility.jobs.spark_cassandra --master spark://198.51.100.11:7077 \\
+    python -m agility.jobs.spark_cassandra --master yarn \\
         cassandra --hosts 198.51.100.21 --port 9042 --keyspace dev --table orders  < credentials.json
     python -m agility.jobs.spark_cassandra --master ... jdbc --url jdbc:mariadb://198.51.100.11:3306/dev \\
         --table orders  < credentials.json

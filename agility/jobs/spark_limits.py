@@ -2,10 +2,11 @@
 job, memory per executor), applied where a job submits itself: the job's request is checked
 before a SparkSession exists, and the session asks for no more than it was allowed.
 
-A standalone Spark master has no per-user or per-area limits of its own, so the cap is the jobs'
-promise: every Spark job of the package builds its session with `session_settings`. A request above
-the cap is refused with one line that says what the area may use and what was asked for; a job
-that does not ask gets its usual resources, cut down to the cap."""
+Every Spark job of the package builds its session with `session_settings`: a request above the cap
+is refused with one line that says what the area may use and what was asked for; a job that does
+not ask gets its usual resources, cut down to the cap. On YARN the session also names the area's
+queue, so the ResourceManager holds the area to its share and its submit ACL whoever submits (a
+standalone master has no per-area limits: there the cap is the jobs' promise alone)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from agility.config.declaration import DEFAULT_FILE, size_in_bytes
 from agility.core.errors import AgilityError
 
 MiB = 1 << 20
-DEFAULT_CORES = 2  # spark.cores.max a job takes when it does not ask (the sandbox worker has 2)
+DEFAULT_CORES = 2  # cores a job takes when it does not ask (a sandbox NodeManager offers 2)
 DEFAULT_MEMORY = 512 * MiB  # spark.executor.memory a job takes when it does not ask
 EXECUTOR_CORES = 1
 
@@ -43,7 +44,11 @@ class Resources:
     memory: int  # bytes per executor
 
     def spark_conf(self) -> dict[str, str]:
-        return {"spark.cores.max": str(self.cores), "spark.executor.cores": str(min(EXECUTOR_CORES, self.cores)),
+        """The same request in Spark's settings: cores.max for a standalone master, as many
+        one-core executors for YARN (which ignores cores.max)."""
+        executor_cores = min(EXECUTOR_CORES, self.cores)
+        return {"spark.cores.max": str(self.cores), "spark.executor.cores": str(executor_cores),
+                "spark.executor.instances": str(self.cores // executor_cores),
                 "spark.executor.memory": f"{mib(self.memory)}m"}
 
     def args(self) -> list[str]:

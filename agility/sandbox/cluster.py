@@ -51,7 +51,8 @@ ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop",
 PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
                 "spark-master": ("ui",), "resourcemanager": ("http",)}
 DEFAULT_CLUSTER = "shared"
-PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs", "spark-master")
+PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs")
+SPARK_SERVICES = ("resourcemanager", "spark-master")  # a platform runs Spark on one of them (or both)
 
 Progress = Callable[[str], None]
 
@@ -275,7 +276,7 @@ class Sandbox:
     def write_profile(self) -> None:
         """The `sandbox` profile: how code above the sandbox finds this cluster."""
         svc = self.services
-        if not set(PROFILE_SERVICES) <= set(svc):
+        if not set(PROFILE_SERVICES) <= set(svc) or not set(SPARK_SERVICES) & set(svc):
             return  # a partial topology (lifecycle tests) is not a platform to run the suite on
         secrets_file = str(self.state_dir / "secrets.yaml")
 
@@ -318,8 +319,9 @@ class Sandbox:
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
     def spark_section(self) -> dict:
-        """Where jobs submit: the standalone master when the topology runs one, else YARN; with YARN
-        beside a standalone master, its ResourceManager (`yarn_ui`) and client folders as well."""
+        """Where jobs submit: YARN (the sandbox's topologies), or a standalone master when a topology
+        runs one; with YARN beside a standalone master, its ResourceManager (`yarn_ui`) and client
+        folders as well."""
         svc = self.services
         yarn = svc["resourcemanager"].profile_section() if "resourcemanager" in svc else {}
         if "spark-master" not in svc:

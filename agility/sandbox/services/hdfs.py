@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from agility.config import areas
 from agility.core.errors import AgilityError
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
@@ -46,6 +47,13 @@ def http_json(node: Node, url: str, method: str = "GET", timeout: float = 5.0) -
         return json.loads(body) if body else {}
 
     return node.call_in_network(fetch)
+
+
+def proxied_accounts() -> dict[str, str]:
+    """Whom HttpFS may act for: the superuser and each area's HDFS account, and the areas' groups."""
+    declared = areas.load_all().values()
+    return {"proxy_users": ",".join([SUPERUSER, *(area.hdfs_account for area in declared)]),
+            "proxy_groups": ",".join(area.linux_group for area in declared)}
 
 
 class HadoopService(Service):
@@ -88,6 +96,7 @@ class HadoopService(Service):
         return templates.render(
             "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp",
             proxy_user=GATEWAY_USER, proxy_hosts=",".join(gateway.address for gateway in self.context.nodes_running("httpfs")) or "none",
+            **proxied_accounts(),
         )
 
     def hdfs_site(self, node: Node) -> str:
