@@ -16,9 +16,9 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
     And the dev account, which has no quota, produces the same bytes unthrottled and faster
 
   Scenario: The prod producer job is held to prod's byte rate, the dev producer job is not
-    When the prod producer job sends 8000 orders to a fresh prod dataset
+    When the prod producer job sends 6000 orders to a fresh prod dataset
     Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
-    And the dev producer job sends the same 8000 orders to a fresh dev dataset, unthrottled and faster
+    And the dev producer job sends the same 6000 orders to a fresh dev dataset, unthrottled and faster
 
   Scenario: Reading faster than the consumer byte rate is throttled down to it
     Given a fresh prod topic holding 28 MiB written by the admin

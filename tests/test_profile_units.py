@@ -87,8 +87,9 @@ def test_the_example_profile_names_every_edge_tool_a_real_cluster_needs():
     (lambda p: p.update(name="../lab"), "name '../lab': use letters"),
     (lambda p: p.update(areas={"dev": {"keyspace": "dev\n"}}), r"area dev: keyspace 'dev\\n'"),
     (lambda p: p.update(ssh_users={"ada\n": {"key": "~/k"}}), r"ssh_users 'ada\\n'"),
+    (lambda p: p["spark"].update(master="mesos://m:5050"), "spark.master 'mesos://m:5050': give yarn, spark://"),
 ], ids=["no-event-stream-tools", "a-tool-as-one-string", "no-known-hosts", "a-path-as-name", "keyspace-with-newline",
-        "ssh-user-with-newline"])  # ids without the word the presenter's `-k` selects the demo act by
+        "ssh-user-with-newline", "unknown-cluster-manager"])  # ids without the word the presenter's `-k` selects the demo act by
 def test_a_profile_is_refused_with_what_is_wrong(change, message):
     data = example()
     change(data)
@@ -134,3 +135,10 @@ def test_a_declared_user_name_must_match_as_a_whole():
     data = {"linux_users": [{"name": "ada\n", "uid": 3001, "area": "dev"}]}
     with pytest.raises(ConfigError, match="is not a valid user name"):
         declaration.parse(data, {"dev"}, "p.yaml")
+
+
+@pytest.mark.parametrize("master", ["yarn", "spark://10.20.0.11:7077", "k8s://https://10.20.0.5:6443"])
+def test_a_profile_may_send_spark_jobs_to_yarn_standalone_or_kubernetes(master):
+    data = example()
+    data["spark"]["master"] = master
+    assert profiles.parse(data, source="lab.yaml").spark["master"] == master

@@ -6,6 +6,7 @@ list proves it)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from testinfra.backend.paramiko import ParamikoBackend
@@ -50,14 +51,14 @@ def check_user(profile: Profile, user: LinuxUser, nodes: list[str] | None = None
 
 
 def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | None = None) -> list[UserCheck]:
-    """Each user on each node (one testinfra connection per node), node by node."""
-    results = []
+    """Each user on each node (one testinfra connection per node), the nodes side by side: each
+    check is a round trip through the bastion, and the nodes do not wait for each other."""
+    wanted = nodes or list(profile.nodes)
     with ClusterShell(profile) as shell:
-        for node in nodes or list(profile.nodes):
-            backend = _ThroughBastion(shell, node)
-            host = Host(backend)
-            backend.set_host(host)
-            results += [_check_on(host, node, user) for user in users]
+        shell.bastion()  # the one hop every node's session goes through, opened before they are
+        with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="testinfra") as pool:
+            per_node = list(pool.map(lambda node: _check_node(shell, node, users), wanted))
+    results = [check for checks in per_node for check in checks]
     for user in users:
         mine = [check for check in results if check.user == user.name]
         uids = {check.uid for check in mine if check.uid is not None}
@@ -65,6 +66,13 @@ def check_users(profile: Profile, users: list[LinuxUser], nodes: list[str] | Non
             for check in mine:
                 check.problems.append(f"uid {check.uid} differs between nodes ({sorted(uids)})")
     return results
+
+
+def _check_node(shell: ClusterShell, node: str, users: list[LinuxUser]) -> list[UserCheck]:
+    backend = _ThroughBastion(shell, node)
+    host = Host(backend)
+    backend.set_host(host)
+    return [_check_on(host, node, user) for user in users]
 
 
 def check_area_developer(profile: Profile, area: Area, say: Say) -> list[UserCheck]:

@@ -140,6 +140,9 @@ def parse(data: dict, source: str = "profile") -> Profile:
             role: _account(spec, f"{source}: {service}.accounts.{role}") for role, spec in (section.get("accounts") or {}).items()
         }
         sections[service] = section
+    master = str(sections["spark"]["master"])
+    if not (master == "yarn" or master.startswith(SPARK_MASTERS)):
+        fail(f"spark.master {master!r}: give yarn, spark://HOST:PORT (standalone) or k8s://https://HOST:PORT")
     if not isinstance(data.get("areas") or {}, dict):
         fail("areas: expected a mapping of area name to the names it overrides")
     try:
@@ -165,6 +168,7 @@ def parse(data: dict, source: str = "profile") -> Profile:
     )
 
 
+SPARK_MASTERS = ("spark://", "k8s://")  # besides "yarn": where the cluster's Spark jobs may be sent
 ENDPOINTS = {
     "kafka": ("bootstrap", "internal_bootstrap"),
     "cassandra": ("contact_points",),

@@ -16,10 +16,7 @@ def plan_users(target: Target, only: str | None = None) -> list[Action]:
     actions = []
     users = [user for user in people.linux_users(target) if only in (None, user.name)]
     for node in target.profile.nodes:
-        for group, gid in people.area_groups(target):
-            actions += linux.plan_group(target.shell, node, group, gid)
-        for user in users:
-            actions += linux.plan_user(target.shell, node, user)
+        actions += linux.plan_node(target.shell, node, list(people.area_groups(target)), users)
     return actions
 
 

@@ -11,7 +11,7 @@ from agility.config import declaration
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.provisioning import hdfs, kafka, stores
-from agility.provisioning.linux import LinuxUser, plan_group, plan_user
+from agility.provisioning.linux import LinuxUser, plan_node
 from agility.provisioning.people import declared_user
 from agility.provisioning.plan import Plan
 from agility.reach.ssh import ClusterShell
@@ -28,8 +28,7 @@ def provision_linux_user(profile: Profile, area: Area) -> list[str]:
     user = kafka_developer(profile, area)
     with ClusterShell(profile) as operator:
         return Plan([action for node in profile.nodes
-                     for action in (*plan_group(operator, node, area.linux_group, area.linux_gid),
-                                    *plan_user(operator, node, user))]).apply()
+                     for action in plan_node(operator, node, [(area.linux_group, area.linux_gid)], [user])]).apply()
 
 
 def provision_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
