@@ -175,7 +175,7 @@ def minimal(probe, tmp_path):
 
 def minimal_profile(sandbox: Sandbox) -> dict:
     absent = {"kafka": {"bootstrap": [], "internal_bootstrap": []}, "cassandra": {"contact_points": []},
-              "hdfs": {"webhdfs": None, "namenode": None}, "spark": {"master": None, "ui": None}}
+              "hdfs": {"webhdfs": None, "namenode": None}, "spark": {"master": "yarn", "ui": None}}
     for service, tools in profiles.CLI_TOOLS.items():
         absent[service]["cli"] = {tool: ["false"] for tool in tools}  # no such service to run a tool of
     return {

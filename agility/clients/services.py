@@ -126,15 +126,15 @@ class Clients:
 
     def hdfs_client(self, user: str | None = None):
         """WebHDFS through the tunnel. A connection HttpFS drops before it answers is tried again,
-        at most 3 times within about 3 s, for the requests that may be repeated (never a POST: an
-        append)."""
+        at most 3 times within about 3 s, for reads only: a write sent again could leave a file
+        half written (its body already spent), and the sinks retry their writes themselves."""
         import requests
         from hdfs import InsecureClient
         from urllib3.util.retry import Retry
 
         session = requests.Session()
         retry = Retry(total=3, connect=3, read=3, status=0, backoff_factor=0.5,
-                      allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}))
+                      allowed_methods=frozenset({"GET", "HEAD"}))
         session.mount("http://", requests.adapters.HTTPAdapter(max_retries=retry))
         return InsecureClient(self.webhdfs_url(), user=user or self.profile.hdfs.get("user", "root"), session=session)
 
