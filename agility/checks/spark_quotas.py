@@ -10,7 +10,6 @@ one-line message, the cap the provisioning declaration's."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
-from agility.core.waiting import wait_until
 from agility.jobs import count_rows, spark_limits
 from agility.reach.ssh import ClusterShell
 
@@ -79,29 +77,16 @@ def spark_job(clients: Clients, shell: ClusterShell, area: Area, say: Say, cores
     name = f"agility-quota-{area.name}-{uuid.uuid4().hex[:8]}"
     outcome: dict = {}
 
-    def run() -> None:
+    def submit() -> None:
         try:
             outcome["result"] = count_rows.run_on_edge(shell, clients.profile, area, cores=cores, memory=memory,
                                                        rows=2_000_000, app_name=name, timeout=timeout)
         except AgilityError as error:
             outcome["refusal"] = str(error)
 
-    worker = threading.Thread(target=run, name=name, daemon=True)
-    worker.start()
     grants: list[Grant] = []
-
-    def watch() -> bool:
-        for app in yarn_queues.applications_named(clients, name):
-            if app.get("state") == "RUNNING" and (seen := grant(app)):
-                grants.append(seen)
-        return not worker.is_alive()
-
-    try:
-        wait_until(watch, timeout=timeout, what=f"{name} to end", service="yarn", interval=0.3)
-    finally:
-        worker.join(timeout)
-    if worker.is_alive():
-        raise AgilityError(f"the Spark job {name} did not finish within {timeout:.0f} s")
+    yarn_queues.while_running(clients, name, submit, lambda running: grants.extend(
+        seen for app in running if (seen := grant(app))), timeout)
     most = max(grants, key=lambda seen: (seen.vcores, seen.memory_mb), default=None)
     run = SparkRun(name, outcome.get("result"), outcome.get("refusal"), most,
                    bool(yarn_queues.applications_named(clients, name)), configured_overhead_mb(shell, clients.profile))

@@ -18,6 +18,7 @@ import re
 import threading
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agility.checks.shared_dataset import Say
@@ -166,6 +167,28 @@ class YarnJob:
         return f"{self.name} (as {self.user}, queue {self.queue}): exit {exit_status}, counted {self.rows} rows; {ran}"
 
 
+def while_running(clients: Clients, name: str, submit: Callable[[], None], look: Callable[[list[dict]], None],
+                  timeout: float, interval: float = 0.3) -> None:
+    """`submit` (a job that ends by itself) in a thread; until it ends, the ResourceManager's
+    running applications called `name` handed to `look` every `interval`. Raises if it outlives
+    `timeout`."""
+    worker = threading.Thread(target=submit, name=name, daemon=True)
+    worker.start()
+
+    def watch() -> bool:
+        if running := [app for app in applications_named(clients, name) if app.get("state") == "RUNNING"]:
+            look(running)
+        return not worker.is_alive()
+
+    try:
+        wait_until(watch, timeout=timeout, what=f"the Spark job {name} on YARN to end", service="yarn",
+                   interval=interval)
+    finally:
+        worker.join(timeout)
+    if worker.is_alive():
+        raise AgilityError(f"the Spark job {name} did not finish within {timeout:.0f} s")
+
+
 def applications_named(clients: Clients, name: str) -> list[dict]:
     return [app for app in (resourcemanager(clients, "apps").get("apps") or {}).get("app", []) if app.get("name") == name]
 
@@ -195,16 +218,11 @@ def yarn_job(clients: Clients, shell: ClusterShell, area: areas.Area, say: Say, 
         job.run = edge_jobs.run_module(shell, count_rows.MODULE, args, what=f"the Spark job {job.name}",
                                        timeout=timeout, node=profile.edge)
 
-    worker = threading.Thread(target=submit, name=job.name, daemon=True)
-    worker.start()
+    def look(running: list[dict]) -> None:
+        if (seen := sample(clients, area.queue)) is not None:
+            job.samples.append(seen)
 
-    def watch() -> bool:
-        if any(app.get("state") == "RUNNING" for app in applications_named(clients, job.name)):
-            if (seen := sample(clients, area.queue)) is not None:
-                job.samples.append(seen)
-        return not worker.is_alive()
-
-    wait_until(watch, timeout=timeout, what=f"the Spark job {job.name} on YARN to end", service="yarn", interval=0.5)
+    while_running(clients, job.name, submit, look, timeout, interval=0.5)
     if job.run is None:
         raise AgilityError(f"the Spark job {job.name} ended without a result: its SSH session failed")
     job.application = next(iter(applications_named(clients, job.name)), None)
