@@ -7,6 +7,9 @@ AGILITY := $(PY) -m agility.cli
 NODE_PREFIX ?= /var/cache/agility/node
 ALLURE := $(NODE_PREFIX)/node_modules/.bin/allure
 ALLURE_VERSION := 3.18.0
+# JupyterHub's proxy (the sandbox's notebooks); it runs on Debian's node 20
+CHP := $(NODE_PREFIX)/node_modules/.bin/configurable-http-proxy
+CHP_VERSION := 5.3.0
 TOPOLOGY ?= small
 
 .PHONY: setup python apt fetch lint unit provision demo test report up down status clean
@@ -31,7 +34,11 @@ $(ALLURE):
 	@echo "installing the Allure report command line (npm allure@$(ALLURE_VERSION))"
 	@mkdir -p $(NODE_PREFIX) && npm install --no-audit --no-fund --prefix $(NODE_PREFIX) allure@$(ALLURE_VERSION)
 
-setup: python $(ALLURE)
+$(CHP):
+	@echo "installing JupyterHub's proxy (npm configurable-http-proxy@$(CHP_VERSION))"
+	@mkdir -p $(NODE_PREFIX) && npm install --no-audit --no-fund --save-exact --prefix $(NODE_PREFIX) configurable-http-proxy@$(CHP_VERSION)
+
+setup: python $(ALLURE) $(CHP)
 
 fetch: setup
 	@$(AGILITY) sandbox fetch

@@ -5,6 +5,7 @@ pytest_plugins = [
     "fixtures.reporting",
     "fixtures.platform",
     "fixtures.area_developers",
+    "fixtures.hub",
     "steps.common",
     "steps.sandbox",
     "steps.kafka_act",
@@ -21,4 +22,5 @@ pytest_plugins = [
     "steps.hdfs_quotas",
     "steps.hdfs_sink_quota",
     "steps.yarn_queues",
+    "steps.jupyterhub_act",
 ]

@@ -13,7 +13,8 @@ AREAS = {"dev", "test", "prod"}
 
 def test_the_shipped_declaration_is_valid():
     spec = declaration.load_file(declaration.DEFAULT_FILE)
-    assert [user.name for user in spec.linux_users] == ["dev-kafka", "test-kafka", "prod-kafka", "dev-hdfs", "dev-cassandra", "dev-mysql"]
+    assert [user.name for user in spec.linux_users] == ["dev-kafka", "test-kafka", "prod-kafka", "dev-hdfs", "dev-cassandra", "dev-mysql",
+                                                         "prod-analyst"]
     assert set(spec.service_accounts) == set(declaration.SERVICES)
     assert spec.quota("prod", "hdfs")["space"] == 64 * 2**20
     assert spec.quota("dev", "kafka") == {}

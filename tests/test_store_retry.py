@@ -139,6 +139,9 @@ class FlakyHdfs:
             raise requests.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed'))")
         self.files[path] = data
 
+    def rename(self, source, destination):
+        self.files[destination] = self.files.pop(source)
+
 
 def order(number: int) -> dict:
     return {"order_id": f"o{number}", "ts": "2025-01-02T03:04:05.000Z"}

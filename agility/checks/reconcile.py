@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from agility.clients.hdfs_write import hidden
 from agility.clients.sql import quoted
 from agility.config.areas import Area, check_dataset
 from agility.core.errors import AgilityError
@@ -230,7 +231,7 @@ def hdfs_files(clients, area: Area, dataset: str) -> list[str]:
     if client.status(root, strict=False) is None:
         return []
     return sorted(f"{folder}/{name}" for folder, _, files in client.walk(root) for name in files
-                  if not name.startswith((".", "_")))
+                  if not hidden(name))
 
 
 def dead_letters(clients, area: Area, dataset: str, sink: str | None = None, timeout: float = 30.0,

@@ -1,13 +1,16 @@
 """Writing an HDFS file whole or not at all, through WebHDFS (HttpFS).
 
 HttpFS creates the file first and then streams the data into it, so a write that HDFS refuses
-part way (a space quota reached at the next block, a DataNode lost) leaves a file holding the
-blocks it got. `write_whole` removes that remainder before it reports the refusal: readers never
-meet half a file, and the refusal says in one line what HDFS said.
+or that is cut off part way (a space quota reached at the next block, a DataNode lost, HttpFS
+stopped mid-body) leaves a file holding the bytes it got. `write_whole` therefore writes to a
+staging name beside the file, `_<name>.writing` (Hadoop's input formats, Spark and our readers
+skip `_` and `.` names), and renames it into place once HDFS has taken all of it: readers meet
+the whole file or none. After a refusal it removes the staging remainder before it reports, and
+the refusal says in one line what HDFS said.
 
 `transient(error)` tells a store that went away (HttpFS closed the connection or is down, a
 timeout, a NameNode asking to retry) from a refusal: a caller that retries the first kind writes
-the same path again, which overwrites whatever the interrupted write left.
+the same path again, which overwrites whatever the interrupted write left under the staging name.
 """
 
 from __future__ import annotations
@@ -35,6 +38,18 @@ def one_line(error: BaseException) -> str:
     return " ".join(text.splitlines()[0].split()) if text else type(error).__name__
 
 
+def staging_path(path: str) -> str:
+    """Where `path` is written before it is renamed into place: hidden from readers, one per path,
+    so a retried write overwrites what an interrupted one left."""
+    folder, _, name = path.rpartition("/")
+    return f"{folder}/_{name}.writing"
+
+
+def hidden(name: str) -> bool:
+    """Is a file name not data (in progress, a marker): Hadoop's own rule for `_` and `.` names."""
+    return name.startswith(("_", "."))
+
+
 def write_whole(client, path: str, data: bytes | str, overwrite: bool = True, encoding: str | None = None) -> int:
     """Write `data` to `path` as the client's user; the bytes written, or WriteRefused with nothing left.
 
@@ -43,14 +58,18 @@ def write_whole(client, path: str, data: bytes | str, overwrite: bool = True, en
     from requests.exceptions import RequestException
 
     size = len(data.encode(encoding or "utf-8")) if isinstance(data, str) else len(data)
-    existed = not overwrite and client.status(path, strict=False) is not None
+    if not overwrite and client.status(path, strict=False) is not None:
+        raise WriteRefused(path, size, f"{path} already exists")
+    staging, staged = staging_path(path), False
     try:
-        client.write(path, data=data, overwrite=overwrite, encoding=encoding)
+        client.write(staging, data=data, overwrite=True, encoding=encoding)
+        staged = True
+        if overwrite:
+            client.delete(path)  # WebHDFS's RENAME never replaces a file
+        client.rename(staging, path)  # refused if another writer created `path` meanwhile
     except (HdfsError, RequestException) as error:
-        if existed or getattr(error, "exception", None) in ("AccessControlException", "FileAlreadyExistsException"):
-            left = None  # refused before the file was created: there is nothing of ours to remove
-        else:
-            left = remove_remainder(client, path)
+        denied = not staged and getattr(error, "exception", None) == "AccessControlException"
+        left = None if denied else remove_remainder(client, staging)  # a denied write created nothing
         raise WriteRefused(path, size, one_line(error), left, cause=error) from None
     return size
 

@@ -22,10 +22,30 @@ from agility.reach import connect
 CONNECT_RETRY_S = 20  # how long a store that does not answer a new connection is tried again
 
 
+class Direct(dict):
+    """The forwards of a client inside the cluster (a job or a notebook on a node): none, every
+    endpoint is reached as it is."""
+
+    def __contains__(self, endpoint) -> bool:
+        return True
+
+    def __getitem__(self, endpoint: str) -> str:
+        return endpoint
+
+
 @dataclass
 class Clients:
     profile: Profile
     forwards: dict[str, str]
+
+    @classmethod
+    def inside(cls, profile: Profile) -> Clients:
+        """Clients on a node of the cluster, without a tunnel."""
+        return cls(profile, Direct())
+
+    @property
+    def through_tunnel(self) -> bool:
+        return not isinstance(self.forwards, Direct)
 
     def local(self, endpoint: str) -> str:
         if endpoint not in self.forwards:
@@ -91,12 +111,14 @@ class Clients:
         account = account or self.profile.account("cassandra")
         hosts = [split(self.local(endpoint)) for endpoint in self.profile.cassandra["contact_points"]]
 
+        translation = {"address_translator": ThroughTunnel()} if self.through_tunnel else {}
+
         def connect():
             # a new Cluster each attempt: the driver shuts down one whose connect failed
             cluster = Cluster(
                 contact_points=[host for host, _ in hosts], port=hosts[0][1],
                 auth_provider=PlainTextAuthProvider(account.user, account.password.reveal()),
-                address_translator=ThroughTunnel(), load_balancing_policy=RoundRobinPolicy(),
+                **translation, load_balancing_policy=RoundRobinPolicy(),
                 protocol_version=5, connect_timeout=15, control_connection_timeout=15,
             )
             try:

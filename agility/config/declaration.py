@@ -20,7 +20,7 @@ DEFAULT_FILE = Path(__file__).parent / "platform.yaml"
 SERVICES = ("kafka", "cassandra", "mysql", "hdfs", "spark")
 # developers' groups → the service each lets its members reach through the bastion
 DEVELOPER_GROUPS = {"kafka-developers": "kafka", "cassandra-developers": "cassandra", "mysql-developers": "mysql",
-                    "hdfs-developers": "hdfs"}
+                    "hdfs-developers": "hdfs", "notebook-users": "jupyterhub"}
 USER_NAME = areas.ACCOUNT  # matched whole (fullmatch): a name reaches paths, commands, CQL and SQL
 QUOTA_KEYS = {
     "kafka": {"producer_byte_rate": int, "consumer_byte_rate": int},

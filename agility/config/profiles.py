@@ -50,7 +50,7 @@ class Profile:
     def ssh_user(self, name: str | None) -> SshUser:
         """The identity `name` logs in with (the bastion's operator when None)."""
         if name is None or name == self.bastion.user:
-            return SshUser(self.bastion.user, self.bastion.key, tuple(ENDPOINTS))
+            return SshUser(self.bastion.user, self.bastion.key, SERVICES)
         if name not in self.ssh_users:
 
             developer = registry(self).ssh_user(name)
@@ -68,6 +68,11 @@ class Profile:
     def area(self, name: str) -> Area:
         """The work area `name` as this cluster names it: areas.yaml with the profile's `areas:` overrides."""
         return areas.get(name, self.extra.get("areas"))
+
+    @property
+    def jupyterhub(self) -> dict:
+        """The notebooks' hub (`url`, `accounts.api`), when the cluster has one; else empty."""
+        return self.extra.get("jupyterhub") or {}
 
     def account(self, service: str, role: str = "admin") -> Account:
         section = getattr(self, service)
@@ -140,6 +145,15 @@ def parse(data: dict, source: str = "profile") -> Profile:
             role: _account(spec, f"{source}: {service}.accounts.{role}") for role, spec in (section.get("accounts") or {}).items()
         }
         sections[service] = section
+    for service, endpoint_keys in OPTIONAL_ENDPOINTS.items():
+        if data.get(service) is None:
+            continue
+        section = dict(data[service])
+        if missing := [key for key in endpoint_keys if key not in section]:
+            fail(f"{service}: missing keys: {', '.join(missing)}")
+        section["accounts"] = {role: _account(spec, f"{source}: {service}.accounts.{role}")
+                               for role, spec in (section.get("accounts") or {}).items()}
+        data = {**data, service: section}
     master = str(sections["spark"]["master"])
     if not (master == "yarn" or master.startswith(SPARK_MASTERS)):
         fail(f"spark.master {master!r}: give yarn, spark://HOST:PORT (standalone) or k8s://https://HOST:PORT")
@@ -154,9 +168,9 @@ def parse(data: dict, source: str = "profile") -> Profile:
         check_name(user, ACCOUNT, f"{source}: ssh_users")
         if not isinstance(spec, dict) or "key" not in spec:
             fail(f"ssh_users.{user}: needs 'key' (path of the private key)")
-        unknown = set(spec.get("services", [])) - set(ENDPOINTS)
+        unknown = set(spec.get("services", [])) - set(SERVICES)
         if unknown:
-            fail(f"ssh_users.{user}.services: unknown {sorted(unknown)}; services: {', '.join(ENDPOINTS)}")
+            fail(f"ssh_users.{user}.services: unknown {sorted(unknown)}; services: {', '.join(SERVICES)}")
         ssh_users[user] = SshUser(user, _path(spec["key"]), tuple(spec.get("services", [])))
     return Profile(
         name=data["name"], description=data.get("description", ""), ssh_users=ssh_users,
@@ -176,6 +190,8 @@ ENDPOINTS = {
     "hdfs": ("webhdfs", "namenode"),
     "spark": ("master", "ui"),
 }
+OPTIONAL_ENDPOINTS = {"jupyterhub": ("url",)}  # a cluster may have it; the suite's hub act needs it
+SERVICES = (*ENDPOINTS, *OPTIONAL_ENDPOINTS)
 
 
 def _account(spec: dict, where: str) -> Account:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from agility.config.developers import Developer, registry
 from agility.config.profiles import Account
-from agility.provisioning import hdfs, kafka, linux, people, quotas, stores
+from agility.provisioning import hdfs, kafka, linux, notebooks, people, quotas, stores
 from agility.provisioning.plan import Action, Plan
 from agility.provisioning.target import Target
 
@@ -15,8 +15,13 @@ from agility.provisioning.target import Target
 def plan_users(target: Target, only: str | None = None) -> list[Action]:
     actions = []
     users = [user for user in people.linux_users(target) if only in (None, user.name)]
+    hub = people.hub_node(target.profile)
     for node in target.profile.nodes:
-        actions += linux.plan_node(target.shell, node, list(people.area_groups(target)), users)
+        on_node = users if node == hub else [user.without_password() for user in users]
+        actions += linux.plan_node(target.shell, node, list(people.area_groups(target)), on_node)
+    for name, area in people.hub_users(target) if hub else []:
+        if only in (None, name):
+            actions += notebooks.plan_files(target.shell, hub, target.profile, name, target.area(area))
     return actions
 
 

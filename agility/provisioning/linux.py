@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from agility.core.errors import AgilityError
 from agility.provisioning.plan import Action, Plan
@@ -19,11 +19,17 @@ class LinuxUser:
     groups: tuple[str, ...]
     public_key: str
     shell: str = "/bin/bash"
+    # a login password (the notebooks' hub checks it with PAM), set on the hub's node only; never shown
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    def without_password(self) -> LinuxUser:
+        return replace(self, password=None)
 
 
 # One SSH command per node reads what planning needs, for every group and user at once (a command
 # per fact made `agility provision all` cost a round trip through the bastion and a sudo per line).
-# Tab-separated lines: G name gid | U name uid groups home home-owner key(base64) | N name (absent).
+# Tab-separated lines: G name gid | U name uid groups home home-owner key(base64) password-status
+# (passwd -S: P usable, L locked, NP none) | N name (absent).
 READ_ACCOUNTS = r"""
 for group in $GROUPS_WANTED; do
   printf 'G\t%s\t%s\n' "$group" "$(getent group "$group" | cut -d: -f3)"
@@ -32,8 +38,8 @@ for user in $USERS_WANTED; do
   if entry=$(getent passwd "$user"); then
     home=$(printf %s "$entry" | cut -d: -f6)
     key=$(sudo -n -u "$user" cat "$home/.ssh/authorized_keys" 2>/dev/null | base64 -w0)
-    printf 'U\t%s\t%s\t%s\t%s\t%s\t%s\n' "$user" "$(id -u "$user")" "$(id -nG "$user" | tr ' ' ,)" \
-      "$home" "$(stat -c %u "$home" 2>/dev/null)" "$key"
+    printf 'U\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$user" "$(id -u "$user")" "$(id -nG "$user" | tr ' ' ,)" \
+      "$home" "$(stat -c %u "$home" 2>/dev/null)" "$key" "$(sudo -n passwd -S "$user" 2>/dev/null | cut -d' ' -f2)"
   else
     printf 'N\t%s\n' "$user"
   fi
@@ -50,6 +56,7 @@ class Account:
     home: str
     home_owner: str
     authorized_keys: str
+    password_status: str = ""  # P: a usable password is set
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,9 @@ def read_accounts(shell: ClusterShell, node: str, users: list[LinuxUser], groups
         elif kind == "N":
             found.users[fields[0]] = None
         elif kind == "U":
-            name, uid, member_of, home, owner, key = fields
+            name, uid, member_of, home, owner, key, password_status = fields
             found.users[name] = Account(int(uid), frozenset(filter(None, member_of.split(","))), home, owner,
-                                        base64.b64decode(key).decode("utf-8", "replace"))
+                                        base64.b64decode(key).decode("utf-8", "replace"), password_status)
     return found
 
 
@@ -93,8 +100,8 @@ def plan_user(shell: ClusterShell, node: str, user: LinuxUser, seen: NodeAccount
     target = f"node {node}"
     account = (seen or read_accounts(shell, node, [user], [])).users.get(user.name)
     if account is None:
-        plan.add(target, f"create user {user.name} (uid {user.uid}) in {', '.join(user.groups)} with its key",
-                 lambda: _create(shell, node, user))
+        plan.add(target, f"create user {user.name} (uid {user.uid}) in {', '.join(user.groups)} with its key"
+                 + (" and its password" if user.password else ""), lambda: _create(shell, node, user))
         return plan.actions
     if account.uid != user.uid:
         plan.add(target, f"uid of {user.name} {account.uid} → {user.uid}",
@@ -107,6 +114,8 @@ def plan_user(shell: ClusterShell, node: str, user: LinuxUser, seen: NodeAccount
         plan.add(target, f"home {account.home} owned by {user.name}", lambda: _own_home(shell, node, user, account.home))
     if account.authorized_keys.strip() != user.public_key.strip():
         plan.add(target, f"authorized key of {user.name}", lambda: _install_key(shell, node, user, account.home))
+    if user.password and account.password_status != "P":
+        plan.add(target, f"password of {user.name}", lambda: _set_password(shell, node, user))
     return plan.actions
 
 
@@ -125,6 +134,15 @@ def _create(shell: ClusterShell, node: str, user: LinuxUser) -> None:
     shell.run(node, ["sudo", "-n", "usermod", "--password", "*", user.name])
     home = shell.run(node, ["getent", "passwd", user.name]).stdout.split(":")[5]
     _install_key(shell, node, user, home)
+    if user.password:
+        _set_password(shell, node, user)
+
+
+def _set_password(shell: ClusterShell, node: str, user: LinuxUser) -> None:
+    # on stdin: a command line is visible to every user of the node
+    done = shell.run(node, ["sudo", "-n", "chpasswd"], input=f"{user.name}:{user.password}\n", check=False)
+    if not done.ok:
+        raise AgilityError(f"node {node}: password of {user.name} not set: {done.stderr.strip()}")
 
 
 def _own_home(shell: ClusterShell, node: str, user: LinuxUser, home: str) -> None:

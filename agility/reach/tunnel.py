@@ -39,6 +39,7 @@ def service_endpoints(profile: Profile) -> dict[str, list[str]]:
         "mysql": [profile.mysql["address"]],
         "hdfs": [profile.hdfs["webhdfs"], *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else [])],
         "spark": [profile.spark["ui"], *([profile.spark["yarn_ui"]] if profile.spark.get("yarn_ui") else [])],
+        **({"jupyterhub": [profile.jupyterhub["url"]]} if profile.jupyterhub else {}),
     }
 
 

@@ -38,18 +38,20 @@ SERVICE_CLASSES = {
     "spark-worker": "agility.sandbox.services.spark:SparkWorker",
     "resourcemanager": "agility.sandbox.services.yarn:ResourceManager",
     "nodemanager": "agility.sandbox.services.yarn:NodeManager",
+    "jupyterhub": "agility.sandbox.services.jupyterhub:JupyterHub",
 }
 # What must be ready before a service starts. Cassandra comes first in the list: it is the
 # slowest to start, so it gets the CPU while the others come up around it.
 START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker",
-               "resourcemanager", "nodemanager"]
+               "resourcemanager", "nodemanager", "jupyterhub"]
 DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"],
               "nodemanager": ["resourcemanager"]}  # the ResourceManager needs no HDFS to start
 ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop",
                "resourcemanager": "yarn", "nodemanager": "yarn"}
 # The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.
 PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
-                "spark-master": ("ui",), "resourcemanager": ("http",)}
+                "spark-master": ("ui",), "resourcemanager": ("http",),
+                "jupyterhub": ("http",)}
 DEFAULT_CLUSTER = "shared"
 PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs")
 SPARK_SERVICES = ("resourcemanager", "spark-master")  # a platform runs Spark on one of them (or both)
@@ -312,6 +314,8 @@ class Sandbox:
                      "conf_dir": str(svc["namenode"].client_conf_dir()),  # the edge's Hadoop client settings
                      "user": hdfs.SUPERUSER},
             "spark": self.spark_section(),
+            **({"jupyterhub": {"url": svc["jupyterhub"].endpoints()["http"][0],
+                               "accounts": {"api": {"user": "agility", "password": {"file": secrets_file, "key": "jupyterhub-api"}}}}} if "jupyterhub" in svc else {}),
             "ssh_users": self.ssh_users(),
             "data_folders": self.data_folders(),
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},

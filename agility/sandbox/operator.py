@@ -22,6 +22,7 @@ DEVELOPER_GROUPS = {
     "cassandra-developers": ("cassandra",),
     "mysql-developers": ("mariadb",),
     "hdfs-developers": ("httpfs", "namenode"),
+    "notebook-users": ("jupyterhub",),
 }
 GROUP_IDS = {OPERATORS_GROUP: 2001, **{name: 2101 + index for index, name in enumerate(DEVELOPER_GROUPS)}}
 

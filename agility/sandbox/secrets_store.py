@@ -12,6 +12,7 @@ NAMES = (
     "kafka-dev", "kafka-test", "kafka-prod",
     "cassandra-dev", "cassandra-test", "cassandra-prod",
     "mariadb-dev", "mariadb-test", "mariadb-prod",
+    "jupyterhub-api",
 )
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from agility.core.errors import AgilityError
 
 NO_LOGIN = "/usr/sbin/nologin"
-FIXED_IDS = {"kafka": 1901, "cassandra": 1902, "hdfs": 1903, "httpfs": 1904, "spark": 1905, "yarn": 1906}
+FIXED_IDS = {"kafka": 1901, "cassandra": 1902, "hdfs": 1903, "httpfs": 1904, "spark": 1905, "yarn": 1906,
+             "jupyterhub": 1907}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ def ensure(etc: Path, homes: Path, name: str) -> ServiceUser:
         home.mkdir(mode=0o700, exist_ok=True)
         os.chown(home, user.uid, user.gid)
     return user
+
+
+def add_to_group(etc: Path, group: str, name: str) -> None:
+    """Make `name` a member of the node's existing `group` (e.g. `shadow`), once."""
+    lines = (etc / "group").read_text().splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        fields = line.rstrip("\n").split(":")
+        if fields[0] == group:
+            members = [member for member in fields[3].split(",") if member]
+            if name not in members:
+                lines[index] = ":".join([*fields[:3], ",".join([*members, name])]) + "\n"
+                (etc / "group").write_text("".join(lines))
+            return
+    raise AgilityError(f"no group {group!r} in {etc / 'group'} to add {name} to")
 
 
 def own(path: Path, user: ServiceUser) -> None:

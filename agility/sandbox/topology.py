@@ -13,7 +13,7 @@ from agility.core.errors import ConfigError
 TOPOLOGY_DIR = Path(__file__).parent / "topologies"
 KNOWN_SERVICES = (
     "sshd", "namenode", "httpfs", "datanode", "mariadb", "kafka", "cassandra", "spark-master", "spark-worker",
-    "resourcemanager", "nodemanager",
+    "resourcemanager", "nodemanager", "jupyterhub",
 )
 
 

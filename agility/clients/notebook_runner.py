@@ -1,0 +1,75 @@
+"""A notebook run cell by cell on a kernel of a user's server (agility.clients.hub.Kernel), as
+JupyterLab's "Run All" does, with papermill's convention for parameters: the code cell tagged
+`parameters` is replaced by assignments of the values given. It stops at the first cell that fails."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agility.clients.hub import Cell, Kernel
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class CellRun:
+    index: int  # among the notebook's cells (markdown included)
+    source: str
+    cell: Cell
+
+    @property
+    def draws(self) -> bool:
+        """A chart cell: one that shows a matplotlib figure."""
+        return "plt.show()" in self.source
+
+
+@dataclass
+class NotebookRun:
+    path: str
+    cells: list[CellRun] = field(default_factory=list)
+    code_cells: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> CellRun | None:
+        return next((run for run in self.cells if run.cell.reply != "ok" or run.cell.error), None)
+
+    def charts(self) -> list[tuple[int, bytes]]:
+        return [(run.index, image) for run in self.cells for image in run.cell.images]
+
+    def last_json(self) -> dict | None:
+        """The JSON object the last cell printed last (the notebook's figures)."""
+        for run in reversed(self.cells):
+            for line in reversed(run.cell.stdout.splitlines()):
+                if line.startswith("{"):
+                    return json.loads(line)
+        return None
+
+
+def code_cells(path: Path, parameters: dict) -> list[tuple[int, str]]:
+    """(index, source) of the notebook's code cells, its `parameters` cell given `parameters`."""
+    notebook = json.loads(path.read_text())
+    found = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
+        found.append((index, source))
+    return found
+
+
+def run(kernel: Kernel, path: Path, parameters: dict, timeout: float = 600.0) -> NotebookRun:
+    started = time.monotonic()
+    cells = code_cells(path, parameters)
+    result = NotebookRun(path.name, code_cells=len(cells))
+    for index, source in cells:
+        result.cells.append(CellRun(index, source, kernel.execute(source, timeout=timeout)))
+        if result.failed:
+            break
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
