@@ -14,11 +14,13 @@ TOPOLOGY ?= small
 
 .PHONY: setup python apt fetch lint unit provision demo test report up down status clean
 
-# Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools.
+# Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools; Chromium
+# for the JupyterHub act's browser (Playwright drives Debian's, it downloads none).
 apt:
 	@need=""; for pair in python3:python3-venv mvn:maven ssh-keygen:openssh-client curl:curl npm:npm; do \
 	  cmd=$${pair%%:*}; pkg=$${pair#*:}; command -v $$cmd >/dev/null || need="$$need $$pkg"; done; \
 	  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need="$$need python3-venv"; \
+	  test -x /usr/lib/chromium/chromium-headless-shell || need="$$need chromium-headless-shell"; \
 	  if [ -n "$$need" ]; then echo "installing Debian packages:$$need"; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; fi
 

@@ -31,3 +31,14 @@ Feature: JupyterHub: the data scientist queries production data and sees charts,
     Then MySQL, Cassandra and HDFS each refuse it with their own refusal
     When the data scientist's kernel starts a Spark session asking for more than the prod queue may have
     Then YARN held it to the prod queue's maximum share
+
+  Scenario: A browser logs in, opens the notebook, runs it and shows a chart
+    When the data scientist logs in with a browser, opens production_queries.ipynb and runs all its cells
+    Then JupyterLab shows every chart and no error; a screenshot of a chart is attached to the report
+
+  Scenario: A developer provisioned with agility gets hub access, and loses it when deprovisioned
+    When an operator provisions a new prod developer with `agility provision developer`
+    Then the new developer logs into the hub with their password and their server starts
+    When the operator deprovisions the developer with `agility deprovision developer`
+    Then the hub refuses the developer's password
+    And no process of the developer is left on the hub's node

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import notebooks, yarn_queues
+from agility.checks import developer_lifecycle, notebooks, yarn_queues
 from agility.checks.shared_dataset import SharedDataset
 
 SEED = 31  # another day of the demo week
@@ -118,3 +118,45 @@ def spark_beyond(platform, connections, person, narrate):
 @then("YARN held it to the prod queue's maximum share")
 def held_to_queue(platform, spark_job, narrate):
     assert not yarn_queues.cap_problems(platform, "prod", spark_job, narrate)
+
+
+# --- a real browser -------------------------------------------------------------------------------
+@when("the data scientist logs in with a browser, opens production_queries.ipynb and runs all its cells",
+      target_fixture="visit")
+def browser_visit(person, dataset, narrate):
+    return notebooks.browser_run(person, dataset, narrate)
+
+
+@then("JupyterLab shows every chart and no error; a screenshot of a chart is attached to the report")
+def browser_shows(visit, attach_png):
+    attach_png("browser: the first chart", visit.chart) or attach_png("browser: JupyterLab", visit.page)
+    assert not notebooks.browser_problems(visit)
+
+
+# --- developer provisioning -----------------------------------------------------------------------
+@when("an operator provisions a new prod developer with `agility provision developer`", target_fixture="newcomer")
+def provision_newcomer(platform, agility_command, tmp_path, request, narrate):
+    tmp_path.chmod(0o700)
+    return developer_lifecycle.provision(platform, agility_command, "prod", tmp_path, narrate, request.addfinalizer)
+
+
+@then("the new developer logs into the hub with their password and their server starts")
+def newcomer_in(person, newcomer, narrate):
+    assert not notebooks.let_in_problems(notebooks.login(notebooks.developer(newcomer, person.hub), False, narrate))
+    notebooks.start_server(notebooks.developer(newcomer, person.hub), narrate)
+
+
+@when("the operator deprovisions the developer with `agility deprovision developer`")
+def deprovision_newcomer(agility_command, newcomer, narrate):
+    developer_lifecycle.deprovision(agility_command, newcomer, narrate)
+
+
+@then("the hub refuses the developer's password")
+def newcomer_refused(person, newcomer, narrate):
+    assert not notebooks.refused_problems(notebooks.login(notebooks.developer(newcomer, person.hub), False, narrate),
+                                          narrate)
+
+
+@then("no process of the developer is left on the hub's node")
+def newcomer_gone(platform, cluster_shell, newcomer, narrate):
+    assert not notebooks.processes_left(cluster_shell, notebooks.hub_node(platform), newcomer.uid, narrate)

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from agility.checks import reconcile, yarn_queues
 from agility.checks.shared_dataset import Say
+from agility.clients.browser import BrowserVisit, chromium, run_notebook_in_lab
 from agility.clients.edge_jobs import EdgeJobRun
 from agility.clients.hub import Hub, Kernel, Login
-from agility.clients.notebook_runner import PNG, NotebookRun
+from agility.clients.notebook_runner import PNG, NotebookRun, code_cells, with_parameters
 from agility.clients.notebook_runner import run as run_cells
 from agility.clients.services import Clients
 from agility.config.areas import Area
@@ -117,10 +118,11 @@ def server_problems(shell: ClusterShell, node: str, user: HubUser, say: Say) -> 
 def run_notebook(user: HubUser, dataset: str, say: Say, path: Path = NOTEBOOK) -> NotebookRun:
     """Upload the notebook to the user's server and run it there, cell by cell, on a new kernel."""
     user.hub.start_server(user.name)
-    where = user.hub.upload(user.name, path)
+    notebook = with_parameters(path, {"DATASET": dataset})
+    where = user.hub.upload(user.name, path.name, notebook)
     kernel = user.hub.kernel(user.name)
     try:
-        done = run_cells(kernel, path, {"DATASET": dataset})
+        done = run_cells(kernel, path.name, notebook)
     finally:
         kernel.close()
     say(f"{where} on {user.name}'s server: {len(done.cells)} of {done.code_cells} code cells run in "
@@ -266,3 +268,51 @@ def spark_beyond_queue(clients: Clients, user: HubUser, area: Area, say: Say, ti
     job.application = next(iter(yarn_queues.applications_named(clients, job.name)), None)
     say(job.summary())
     return job
+
+
+def charts(path: Path) -> int:
+    """How many figures the notebook shows."""
+    return sum("plt.show()" in source for _, source in code_cells(json.loads(path.read_text())))
+
+
+# --- a real browser -----------------------------------------------------------------------------
+def browser_run(user: HubUser, dataset: str, say: Say, path: Path = NOTEBOOK) -> BrowserVisit:
+    """The notebook (its dataset given) put in the user's home, then logged into, opened and run
+    in JupyterLab by headless Chromium; the user's server stopped first, so the login starts it."""
+    user.hub.start_server(user.name)
+    user.hub.upload(user.name, path.name, with_parameters(path, {"DATASET": dataset}))
+    user.hub.stop_server(user.name)
+    with chromium() as page:
+        visit = run_notebook_in_lab(page, user.hub.url, user.name, user.password, path.name)
+    say("; ".join(f"{what}: {seconds} s" for what, seconds in visit.steps))
+    say(f"landed on {visit.landed}; {visit.images} chart(s) rendered; errors shown: {visit.errors or 'none'}")
+    return visit
+
+
+def browser_problems(visit: BrowserVisit) -> list[str]:
+    """JupyterLab showed every chart and no error, and the screenshots are pictures."""
+    return [problem for problem, wrong in (
+        (f"the login ended on {visit.landed}, not the user's JupyterLab", "/lab" not in visit.landed),
+        (f"the notebook showed errors: {visit.errors}", bool(visit.errors)),
+        (f"not every cell ran: prompts {visit.prompts}",
+         not visit.prompts or not all(re.fullmatch(r"\[\d+\]:", prompt.strip()) for prompt in visit.prompts)),
+        (f"{visit.images} chart(s) rendered, the notebook draws {charts(NOTEBOOK)}", visit.images < charts(NOTEBOOK)),
+        ("the chart's screenshot is not a picture", not (visit.chart.startswith(PNG) and len(visit.chart) > SMALLEST_CHART)),
+        ("the window's screenshot is not a picture", not visit.page.startswith(PNG)),
+    ) if wrong]
+
+
+# --- a developer's hub access -------------------------------------------------------------------
+def developer(new, hub: Hub) -> HubUser:
+    """A developer `agility provision developer` made (developer_lifecycle.NewDeveloper) at the hub,
+    with the copy of their generated password."""
+    return HubUser(new.name, new.account.password.reveal(), hub)
+
+
+def processes_left(shell: ClusterShell, node: str, uid: int, say: Say) -> list[str]:
+    """The processes of `uid` on the hub's node (its network namespace: on the sandbox the nodes
+    share one process table)."""
+    found = shell.run(node, ["sh", "-c", 'sudo -n pgrep --ns $$ --nslist net -U "$1" -a || true', "left", str(uid)])
+    left = [line for line in found.stdout.splitlines() if line.strip()]
+    say(f"{node}: processes of uid {uid}: {left or 'none'}")
+    return [f"{node}: still running as uid {uid}: {line}" for line in left]

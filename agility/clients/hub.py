@@ -10,7 +10,6 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
@@ -116,15 +115,15 @@ class Hub:
                           json={"note": "agility", "expires_in": seconds, "scopes": [f"access:servers!user={name}"]})
         return made["token"]
 
-    def upload(self, name: str, notebook: Path) -> str:
+    def upload(self, name: str, filename: str, notebook: dict) -> str:
         """Put a notebook into the user's home through their server (as the user); its path there."""
         import requests
 
         headers = {"Authorization": f"token {self.user_token(name, 120)}"}
-        answer = requests.put(f"{self.url}/user/{name}/api/contents/{notebook.name}", headers=headers, timeout=60,
-                              json={"type": "notebook", "format": "json", "content": json.loads(notebook.read_text())})
+        answer = requests.put(f"{self.url}/user/{name}/api/contents/{filename}", headers=headers, timeout=60,
+                              json={"type": "notebook", "format": "json", "content": notebook})
         if answer.status_code not in (200, 201):
-            raise AgilityError(f"{name}'s server did not take {notebook.name}: HTTP {answer.status_code} {answer.text[:200]}")
+            raise AgilityError(f"{name}'s server did not take {filename}: HTTP {answer.status_code} {answer.text[:200]}")
         return answer.json()["path"]
 
     def kernel(self, name: str, timeout: float = 60.0) -> Kernel:

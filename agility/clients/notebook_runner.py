@@ -49,24 +49,25 @@ class NotebookRun:
         return None
 
 
-def code_cells(path: Path, parameters: dict) -> list[tuple[int, str]]:
-    """(index, source) of the notebook's code cells, its `parameters` cell given `parameters`."""
+def with_parameters(path: Path, parameters: dict) -> dict:
+    """The notebook with its cell tagged `parameters` giving `parameters` (what papermill injects)."""
     notebook = json.loads(path.read_text())
-    found = []
-    for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code":
-            continue
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
-        found.append((index, source))
-    return found
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = "\n".join(f"{name} = {value!r}  # given by the run" for name, value in parameters.items())
+    return notebook
 
 
-def run(kernel: Kernel, path: Path, parameters: dict, timeout: float = 600.0) -> NotebookRun:
+def code_cells(notebook: dict) -> list[tuple[int, str]]:
+    """(index, source) of the notebook's code cells."""
+    return [(index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+            for index, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"]
+
+
+def run(kernel: Kernel, name: str, notebook: dict, timeout: float = 600.0) -> NotebookRun:
     started = time.monotonic()
-    cells = code_cells(path, parameters)
-    result = NotebookRun(path.name, code_cells=len(cells))
+    cells = code_cells(notebook)
+    result = NotebookRun(name, code_cells=len(cells))
     for index, source in cells:
         result.cells.append(CellRun(index, source, kernel.execute(source, timeout=timeout)))
         if result.failed:

@@ -60,6 +60,11 @@ class JupyterHub(Service):
             (bin_dir / name).write_text(text)
             os.chown(bin_dir / name, 0, 0)
             (bin_dir / name).chmod(0o755)
+        # JupyterLab's platform-wide settings: no news or update checks (they would call out of the
+        # cluster), every cell rendered (a notebook reads whole, also to a browser that checks it)
+        lab_settings = VENV_BIN.parent / "share" / "jupyter" / "lab" / "settings"
+        lab_settings.mkdir(parents=True, exist_ok=True)
+        (lab_settings / "overrides.json").write_text(templates.text("jupyterhub", "overrides.json"))
         sudoers = node.etc / "sudoers.d" / "agility-jupyterhub"
         sudoers.write_text(templates.render("jupyterhub", "sudoers", users_group=USERS_GROUP, bin=bin_dir,
                                             hub_user=self.user))
