@@ -52,9 +52,13 @@ class Cell:
 class Hub:
     def __init__(self, url: str, api_token: str | None = None):
         import requests
+        from urllib3.util.retry import Retry
 
         self.url = url.rstrip("/")
         self.api = requests.Session()
+        # a dropped connection is asked again for what may be asked twice (reads, stopping a server)
+        retry = Retry(total=3, connect=3, read=2, status=0, backoff_factor=0.5, allowed_methods={"GET", "DELETE"})
+        self.api.mount("http://", requests.adapters.HTTPAdapter(max_retries=retry))
         if api_token:
             self.api.headers["Authorization"] = f"token {api_token}"
 

@@ -33,7 +33,7 @@ VENV_BIN = Path(paths.NODE_PYTHON).parent
 PROXY = paths.CACHE_DIR / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 SERVICE_TOKEN = "jupyterhub-api"  # the sandbox secret agility's API client uses (secrets_store)
 DEFAULT_MEM_LIMIT = "3G"  # per process of a user's server: a kernel plus its Spark driver JVM fit
-NPROC = 256
+NPROC = 1024  # the user's tasks (threads count): a kernel, its Spark driver JVM, the server
 
 
 class JupyterHub(Service):
