@@ -31,7 +31,7 @@ def prod_orders(platform, connections, prod_data, count, narrate):
 
 @given("the data scientist reaches the notebooks' hub through their own tunnel", target_fixture="person")
 def reach_hub(data_scientist, narrate):
-    narrate(f"{data_scientist.name}: JupyterHub at {data_scientist.hub.url} (their tunnel through the bastion)")
+    narrate(f"{data_scientist.name}: {'; '.join(data_scientist.provisioned) or 'Linux user, password and notebook profile in place'}; JupyterHub at {data_scientist.hub.url} (their tunnel through the bastion)")
     return data_scientist
 
 

@@ -47,6 +47,7 @@ class HubUser:
     name: str
     password: str
     hub: Hub
+    provisioned: tuple[str, ...] = ()  # what provisioning changed to let them in (nothing: all was in place)
 
     def __repr__(self) -> str:
         return f"HubUser({self.name})"

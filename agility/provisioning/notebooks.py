@@ -11,10 +11,13 @@ from pathlib import Path
 
 import yaml
 
+from agility.config import declaration
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
-from agility.provisioning.plan import Action
+from agility.provisioning.linux import plan_node
+from agility.provisioning.people import declared_user, hub_node
+from agility.provisioning.plan import Action, Plan
 from agility.reach.ssh import ClusterShell
 
 SERVICES = ("kafka", "cassandra", "mysql")  # the area accounts a notebook signs in with (HDFS: by name)
@@ -80,3 +83,18 @@ def _home(shell: ClusterShell, node: str, user: str) -> str | None:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def provision_hub_user(profile: Profile, name: str) -> list[str]:
+    """A declared hub user end to end, as `agility provision users` makes them: the Linux user on
+    every node (their password on the hub's node only) and their notebook profile there. The
+    changes made (none when all is in place)."""
+    spec = declaration.load(profile)
+    person = declared_user(profile, spec.user(name), spec.source)
+    area, hub = profile.area(spec.user(name).area), hub_node(profile)
+    if hub is None:
+        raise AgilityError(f"profile {profile.name}: jupyterhub.url names no node of the cluster")
+    with ClusterShell(profile) as operator:
+        actions = [action for node in profile.nodes for action in plan_node(
+            operator, node, [(area.linux_group, area.linux_gid)], [person if node == hub else person.without_password()])]
+        return Plan([*actions, *plan_files(operator, hub, profile, name, area)]).apply()

@@ -233,8 +233,9 @@ def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] |
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     if ready_message:
         print(f"tunnel through {profile.bastion.host} as {tunnel.user} is open:", flush=True)
+        names = {endpoint: service for service, found in service_endpoints(profile).items() for endpoint in found}
         for remote, local in forwards.items():
-            print(f"  {local:>24}  →  {remote}", flush=True)
+            print(f"  {local:>24}  →  {remote:<22} {names.get(remote, '')}".rstrip(), flush=True)
     try:
         while not stop.wait(1):
             if tunnel.forwarder.is_active:
