@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agility.clients.hub import Cell, Kernel
+from agility.core.errors import AgilityError
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -64,12 +65,17 @@ def code_cells(notebook: dict) -> list[tuple[int, str]]:
             for index, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"]
 
 
-def run(kernel: Kernel, name: str, notebook: dict, timeout: float = 600.0) -> NotebookRun:
+def run(kernel: Kernel, name: str, notebook: dict, timeout: float = 300.0) -> NotebookRun:
     started = time.monotonic()
     cells = code_cells(notebook)
     result = NotebookRun(name, code_cells=len(cells))
     for index, source in cells:
-        result.cells.append(CellRun(index, source, kernel.execute(source, timeout=timeout)))
+        try:
+            cell = kernel.execute(source, timeout=timeout)
+        except AgilityError as error:
+            first = source.strip().splitlines()[0] if source.strip() else ""
+            raise AgilityError(f"{name}, cell {index} ({first!r}): {error}") from None
+        result.cells.append(CellRun(index, source, cell))
         if result.failed:
             break
     result.seconds = round(time.monotonic() - started, 2)

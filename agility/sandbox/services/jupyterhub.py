@@ -32,7 +32,7 @@ USERS_GROUP = "notebook-users"  # the Linux group whose members the hub lets in 
 VENV_BIN = Path(paths.NODE_PYTHON).parent
 PROXY = paths.CACHE_DIR / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 SERVICE_TOKEN = "jupyterhub-api"  # the sandbox secret agility's API client uses (secrets_store)
-DEFAULT_MEM_LIMIT = "3G"  # per process of a user's server: a kernel plus its Spark driver JVM fit
+DEFAULT_MEM_LIMIT = "4G"  # per process of a user's server: a Spark driver JVM maps its jars and buffers in it
 NPROC = 1024  # the user's tasks (threads count): a kernel, its Spark driver JVM, the server
 
 
