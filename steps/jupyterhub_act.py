@@ -81,7 +81,7 @@ def figures_match(platform, connections, dataset, notebook, narrate):
 
 @then("every chart cell drew a non-empty image, attached to the report")
 def charts_drawn(notebook, attach_png):
-    [attach_png(f"chart of cell {index}", image) for index, image in notebook.charts()]
+    attach_png((f"chart of cell {index}", image) for index, image in notebook.charts())
     assert not notebooks.chart_problems(notebook)
 
 
@@ -129,7 +129,7 @@ def browser_visit(person, dataset, narrate):
 
 @then("JupyterLab shows every chart and no error; a screenshot of a chart is attached to the report")
 def browser_shows(visit, attach_png):
-    attach_png("browser: the first chart", visit.chart) or attach_png("browser: JupyterLab", visit.page)
+    attach_png([("browser: the first chart", visit.chart), ("browser: JupyterLab", visit.page)])
     assert not notebooks.browser_problems(visit)
 
 

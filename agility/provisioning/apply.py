@@ -17,8 +17,7 @@ def plan_users(target: Target, only: str | None = None) -> list[Action]:
     users = [user for user in people.linux_users(target) if only in (None, user.name)]
     hub = people.hub_node(target.profile)
     for node in target.profile.nodes:
-        on_node = users if node == hub else [user.without_password() for user in users]
-        actions += linux.plan_node(target.shell, node, list(people.area_groups(target)), on_node)
+        actions += linux.plan_node(target.shell, node, list(people.area_groups(target)), people.as_on_node(users, node, hub))
     for name, area in people.hub_users(target) if hub else []:
         if only in (None, name):
             actions += notebooks.plan_files(target.shell, hub, target.profile, name, target.area(area))

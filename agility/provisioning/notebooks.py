@@ -16,7 +16,7 @@ from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.provisioning.linux import plan_node
-from agility.provisioning.people import declared_user, hub_node
+from agility.provisioning.people import as_on_node, declared_user, hub_node
 from agility.provisioning.plan import Action, Plan
 from agility.reach.ssh import ClusterShell
 
@@ -96,5 +96,5 @@ def provision_hub_user(profile: Profile, name: str) -> list[str]:
         raise AgilityError(f"profile {profile.name}: jupyterhub.url names no node of the cluster")
     with ClusterShell(profile) as operator:
         actions = [action for node in profile.nodes for action in plan_node(
-            operator, node, [(area.linux_group, area.linux_gid)], [person if node == hub else person.without_password()])]
+            operator, node, [(area.linux_group, area.linux_gid)], as_on_node([person], node, hub))]
         return Plan([*actions, *plan_files(operator, hub, profile, name, area)]).apply()

@@ -30,6 +30,11 @@ def hub_password(profile: Profile, name: str, groups: tuple[str, ...]) -> str | 
     return registry(profile).account(name).password.reveal() if HUB_USERS in groups else None
 
 
+def as_on_node(users: list[LinuxUser], node: str, hub: str | None) -> list[LinuxUser]:
+    """The users as `node` gets them: their passwords only on the hub's node (nowhere else logs in with one)."""
+    return users if node == hub else [user.without_password() for user in users]
+
+
 def hub_node(profile: Profile) -> str | None:
     """The node the notebooks' hub runs on (the only one that needs hub users' passwords)."""
     host = profile.jupyterhub.get("url", "").rpartition(":")[0]
