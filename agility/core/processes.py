@@ -16,11 +16,13 @@ GONE = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)  # exited: nothing left but an
 
 
 def is_alive(pid: int | None) -> bool:
-    """True while the process exists and is not a zombie."""
+    """True while the process exists and is not a zombie. A zombie leader whose other threads
+    still run (a JVM exiting) is alive: those threads hold its sockets and files until they end."""
     if not pid:
         return False
     try:
-        return psutil.Process(pid).status() not in GONE
+        process = psutil.Process(pid)
+        return process.status() not in GONE or process.num_threads() > 1
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
 

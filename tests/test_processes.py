@@ -1,0 +1,31 @@
+"""agility.core.processes against real processes of this machine."""
+
+import subprocess
+import sys
+
+import psutil
+
+from agility.core.processes import is_alive, terminate
+from agility.core.waiting import wait_until
+
+# Its main thread ends (pthread_exit) while another thread runs on: the leader is a zombie, as a
+# JVM's is for a moment while it exits, and the process still holds its files and sockets.
+LEADER_GONE_THREAD_LIVES = """
+import ctypes, sys, threading, time
+threading.Thread(target=lambda: time.sleep(30)).start()
+print("ready", flush=True)
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+
+def test_a_process_whose_main_thread_ended_is_alive_while_its_other_threads_run():
+    process = subprocess.Popen([sys.executable, "-c", LEADER_GONE_THREAD_LIVES], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        wait_until(lambda: psutil.Process(process.pid).status() == psutil.STATUS_ZOMBIE, timeout=10,
+                   what="its main thread to end", interval=0.05)
+        assert is_alive(process.pid)
+    finally:
+        terminate([process.pid], grace=5)
+        process.wait(timeout=10)
+    assert not is_alive(process.pid)
