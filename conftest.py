@@ -6,6 +6,7 @@ pytest_plugins = [
     "fixtures.platform",
     "fixtures.area_developers",
     "fixtures.hub",
+    "fixtures.clusters",
     "steps.common",
     "steps.sandbox",
     "steps.kafka_act",
@@ -23,4 +24,5 @@ pytest_plugins = [
     "steps.hdfs_sink_quota",
     "steps.yarn_queues",
     "steps.jupyterhub_act",
+    "steps.linked_clusters",
 ]

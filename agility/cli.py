@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 from tabulate import tabulate
 
 from agility.checks import health
 from agility.clients.services import operator_clients
-from agility.config import declaration, profiles
+from agility.config import cluster_registry, declaration, profiles
 from agility.config.developers import check_developer, registry
-from agility.core.errors import AgilityError, exit_status
+from agility.core.errors import AgilityError, ConfigError, exit_status
 from agility.provisioning import apply as run
 from agility.provisioning import target
 from agility.provisioning.area_accounts import provision_area
-from agility.reach import tunnel
+from agility.reach import survey, tunnel
+from agility.sandbox import clusters as sandbox_clusters
 from agility.sandbox.artifacts import fetch_all
 from agility.sandbox.cluster import Sandbox
 
@@ -33,36 +35,45 @@ def cmd_fetch(args) -> int:
     return 0
 
 
-def cmd_up(args) -> int:
+def _clusters(args) -> list[str]:
+    names = sandbox_clusters.parse_names(args.clusters)
+    if getattr(args, "topology", None) and len(names) > 1:
+        raise ConfigError("--topology names one cluster's topology; with several clusters each runs its own "
+                          "(agility/sandbox/clusters.yaml)")
+    return names
 
-    sandbox = Sandbox(args.topology)
-    if args.fresh:
-        sandbox.down(_print)
-        sandbox.purge()
-        sandbox = Sandbox(args.topology)
-    sandbox.up(_print)
+
+def cmd_up(args) -> int:
+    """One cluster after the other: on two cores, starting both at once only slows each down."""
+    for name in _clusters(args):
+        topology = args.topology or sandbox_clusters.get(name).topology
+        sandbox = Sandbox(topology, cluster=name)
+        if args.fresh:
+            sandbox.down(_print)
+            sandbox.purge()
+            sandbox = Sandbox(topology, cluster=name)
+        sandbox.up(_print)
     return 0
 
 
 def cmd_down(args) -> int:
-
-    sandbox = Sandbox()
-    sandbox.down(_print)
-    if args.purge:
-        sandbox.purge()
-        _print("sandbox data removed")
+    for name in (list(sandbox_clusters.load_all()) if args.all else _clusters(args)):
+        sandbox = Sandbox(cluster=name)
+        sandbox.down(_print)
+        if args.purge:
+            sandbox.purge()
+            _print(f"sandbox '{name}': data removed")
     return 0
 
 
 def cmd_status(args) -> int:
 
     rows = []
-    profile_name = args.profile or "sandbox"
-    if profile_name == "sandbox":
-
-        sandbox = Sandbox()
+    profile_name = args.profile or profiles.sandbox_profile_name(args.cluster)
+    if (cluster := profiles.sandbox_cluster(profile_name)) is not None:
+        sandbox = Sandbox(cluster=cluster)
         if not sandbox.is_up():
-            _print("the sandbox is not up (run `agility sandbox up`)")
+            _print(f"sandbox cluster '{cluster}' is not up (run `agility sandbox up --clusters {cluster}`)")
             return 3
         rows = [asdict(row) for row in sandbox.processes()]
     profile = profiles.load(profile_name)
@@ -93,7 +104,7 @@ def _process_table(rows: list[dict]) -> str:
 
 def cmd_logs(args) -> int:
 
-    sandbox = Sandbox()
+    sandbox = Sandbox(cluster=args.cluster)
     names = [args.service] if args.service else list(sandbox.services)
     for name in names:
         if name not in sandbox.services:
@@ -113,6 +124,84 @@ def cmd_tunnel(args) -> int:
     services = tuple(args.services.split(",")) if args.services else None
     tunnel.serve(profile, args.user, services)
     return 0
+
+
+def cmd_cluster_setup(args) -> int:
+    if profiles.sandbox_cluster(args.profile) not in sandbox_clusters.load_all():
+        profiles.load(args.profile)  # a sandbox cluster's may not exist yet; any other must be valid now
+    registry = cluster_registry.load()
+    registry.setup(args.name, args.profile)
+    found = survey.reachability(args.profile)
+    _print(f"cluster {args.name} set up (profile {args.profile}): {found.status}"
+           + ("" if found.status == survey.AVAILABLE else f" ({found.reason})")
+           + ("; attached" if registry.attached == args.name else ""))
+    return 0
+
+
+def cmd_cluster_list(args) -> int:
+    registry = cluster_registry.load()
+    names = list(registry.clusters)
+    with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:  # an unreachable one costs its patience once
+        found = dict(zip(names, pool.map(lambda name: survey.reachability(registry.profile_of(name)), names), strict=False))
+    rows = [{"name": name, "attached": name == registry.attached, "profile": registry.profile_of(name),
+             "status": found[name].status, "reason": found[name].reason, "links": registry.links_of(name)}
+            for name in names]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        _print("no clusters set up: `agility cluster setup NAME --profile P`")
+    else:
+        _print(tabulate([["*" if row["attached"] else "", row["name"], row["profile"], row["status"],
+                          ",".join(row["links"]) or "-"] for row in rows],
+                        headers=["", "name", "profile", "status", "links to"], tablefmt="plain"))
+    return 0
+
+
+def cmd_cluster_attach(args) -> int:
+    registry = cluster_registry.load()
+    registry.attach(args.name)
+    _print(f"attached {args.name}: commands and the suite now run against profile {registry.profile_of(args.name)}")
+    return 0
+
+
+def cmd_cluster_link(args) -> int:
+    registry = cluster_registry.load()
+    if args.unlink:
+        registry.unlink(args.source, args.target)
+        _print(f"unlinked {args.source} → {args.target}")
+    else:
+        registry.link(args.source, args.target)
+        _print(f"linked {args.source} → {args.target} (one way: {args.target} does not see {args.source})")
+    return 0
+
+
+def cmd_cluster_remove(args) -> int:
+    cluster_registry.load().remove(args.name)
+    _print(f"cluster {args.name} removed")
+    return 0
+
+
+def cmd_cluster_nodes(args) -> int:
+    """The nodes of a cluster (the attached one by default), each asked through its bastion."""
+    registry = cluster_registry.load()
+    name = args.name or registry.attached
+    if name is None:
+        raise ConfigError("no cluster attached: `agility cluster attach NAME`, or name one")
+    profile = profiles.load(registry.profile_of(name))
+    probe = survey.Survey(profile)
+    try:
+        probe.connect()
+        rows = [{"node": node, "address": address, **dict(zip(("up", "detail"), probe.node_state(address), strict=False))}
+                for node, address in profile.nodes.items()]
+    finally:
+        probe.close()
+    if args.json:
+        print(json.dumps({"cluster": name, "profile": profile.name, "nodes": rows}, indent=2))
+    else:
+        _print(f"cluster {name} (profile {profile.name}):")
+        _print(tabulate([[row["node"], row["address"], "up" if row["up"] else "DOWN", row["detail"]] for row in rows],
+                        headers=["node", "address", "state", "detail"], tablefmt="plain"))
+    return 0 if all(row["up"] for row in rows) else 1
 
 
 def cmd_provision_area(args) -> int:
@@ -217,20 +306,26 @@ def parser() -> argparse.ArgumentParser:
     actions = sandbox.add_subparsers(dest="action", required=True)
     actions.add_parser("fetch", help="download the services' jars and packages (cached)").set_defaults(run=cmd_fetch)
     up = actions.add_parser("up", help="start every node and service")
-    up.add_argument("--topology", default="small", help="small (default) or ha, or a topology file")
+    up.add_argument("--clusters", default=sandbox_clusters.DEFAULT_CLUSTER,
+                    help="which clusters, e.g. shared,production (default: shared); see agility/sandbox/clusters.yaml")
+    up.add_argument("--topology", default=None, help="small or ha, or a topology file (default: the cluster's own)")
     up.add_argument("--fresh", action="store_true", help="remove all data first")
     up.set_defaults(run=cmd_up)
     down = actions.add_parser("down", help="stop everything, remove namespaces and links")
     down.add_argument("--purge", action="store_true", help="also remove the nodes' data")
+    down.add_argument("--clusters", default=sandbox_clusters.DEFAULT_CLUSTER, help="which clusters (default: shared)")
+    down.add_argument("--all", action="store_true", help="every sandbox cluster")
     down.set_defaults(run=cmd_down)
     status = actions.add_parser("status", help="processes, and health from a real request each")
     status.add_argument("--json", action="store_true")
     status.add_argument("--profile", default=None, help="check a remote cluster's health instead")
+    status.add_argument("--cluster", default=sandbox_clusters.DEFAULT_CLUSTER, help="which sandbox cluster")
     status.set_defaults(run=cmd_status)
     logs = actions.add_parser("logs", help="the last lines of service logs")
     logs.add_argument("service", nargs="?")
     logs.add_argument("--node")
     logs.add_argument("--lines", type=int, default=40)
+    logs.add_argument("--cluster", default=sandbox_clusters.DEFAULT_CLUSTER, help="which sandbox cluster")
     logs.set_defaults(run=cmd_logs)
 
     provision = commands.add_parser("provision", help="work areas, users and accounts")
@@ -264,6 +359,31 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("--profile", default=None)
     remove.add_argument("--dry-run", action="store_true")
     remove.set_defaults(run=cmd_deprovision_developer)
+
+    cluster = commands.add_parser("cluster", help="the clusters you work with: set up, list, attach, link")
+    verbs = cluster.add_subparsers(dest="verb", required=True)
+    setup = verbs.add_parser("setup", help="name a cluster by its profile")
+    setup.add_argument("name")
+    setup.add_argument("--profile", required=True)
+    setup.set_defaults(run=cmd_cluster_setup)
+    listing = verbs.add_parser("list", help="every cluster set up, the attached one marked *")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_cluster_list)
+    attach = verbs.add_parser("attach", help="run commands and the suite against this cluster")
+    attach.add_argument("name")
+    attach.set_defaults(run=cmd_cluster_attach)
+    for verb, text in (("link", "let SOURCE's pane of glass switch to TARGET (one way)"), ("unlink", "undo a link")):
+        linking = verbs.add_parser(verb, help=text)
+        linking.add_argument("source")
+        linking.add_argument("target")
+        linking.set_defaults(run=cmd_cluster_link, unlink=verb == "unlink")
+    remove = verbs.add_parser("remove", help="forget a cluster")
+    remove.add_argument("name")
+    remove.set_defaults(run=cmd_cluster_remove)
+    nodes = verbs.add_parser("nodes", help="a cluster's nodes, each asked through the bastion")
+    nodes.add_argument("name", nargs="?")
+    nodes.add_argument("--json", action="store_true")
+    nodes.set_defaults(run=cmd_cluster_nodes)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

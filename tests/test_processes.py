@@ -4,9 +4,12 @@ import subprocess
 import sys
 
 import psutil
+import pytest
 
 from agility.core.processes import is_alive, terminate
 from agility.core.waiting import wait_until
+
+pytestmark = pytest.mark.unit
 
 # Its main thread ends (pthread_exit) while another thread runs on: the leader is a zombie, as a
 # JVM's is for a moment while it exits, and the process still holds its files and sockets.

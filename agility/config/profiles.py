@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from agility.config import areas
+from agility.config import areas, cluster_registry
 from agility.config.areas import ACCOUNT, Area, check_name, load_all
 from agility.config.developers import registry
 from agility.config.identities import Account, Bastion, Secret, SshUser
@@ -23,7 +23,7 @@ from agility.core.paths import REPO_DIR, STATE_DIR
 
 PROFILES_DIR = Path(os.environ.get("AGILITY_PROFILES") or REPO_DIR / "profiles").expanduser()
 SANDBOX_PROFILE = STATE_DIR / "sandbox" / "shared" / "profile.yaml"
-DEFAULT_PROFILE = "sandbox"
+DEFAULT_PROFILE = "sandbox"  # the default sandbox cluster's; another sandbox cluster's is sandbox-<cluster>
 # a profile's name names state folders and tunnels (paths): matched whole
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 # the tools a user on the edge node runs (argv prefixes), per service: a real cluster names its own
@@ -82,18 +82,49 @@ class Profile:
         return accounts[role]
 
 
+def sandbox_profile_name(cluster: str) -> str:
+    """The profile `agility sandbox up` writes for one of its clusters."""
+    return DEFAULT_PROFILE if cluster == "shared" else f"{DEFAULT_PROFILE}-{cluster}"
+
+
+def sandbox_cluster(profile_name: str) -> str | None:
+    """The sandbox cluster whose profile this name is, if it is one."""
+    if profile_name == DEFAULT_PROFILE:
+        return "shared"
+    prefix = f"{DEFAULT_PROFILE}-"
+    return profile_name.removeprefix(prefix) if profile_name.startswith(prefix) else None
+
+
+def sandbox_profile_path(cluster: str) -> Path:
+    return STATE_DIR / "sandbox" / cluster / "profile.yaml"
+
+
+def reference(profile: Profile) -> str:
+    """How a command names this profile: by its name when that finds it, else by its file."""
+    by_name = sandbox_cluster(profile.name) is not None or (PROFILES_DIR / f"{profile.name}.yaml").exists()
+    return profile.name if by_name else profile.source
+
+
 def available() -> list[str]:
     names = {path.stem for path in PROFILES_DIR.glob("*.yaml")}
     names.add(DEFAULT_PROFILE)
+    names |= {sandbox_profile_name(path.parent.name) for path in (STATE_DIR / "sandbox").glob("*/profile.yaml")}
     return sorted(names)
 
 
+def default_name() -> str:
+    """The profile a command uses when none is named: AGILITY_PROFILE, else the attached cluster's
+    (`agility cluster attach`), else the embedded sandbox's."""
+    return os.environ.get("AGILITY_PROFILE") or cluster_registry.attached_profile() or DEFAULT_PROFILE
+
+
 def load(name: str | None = None) -> Profile:
-    name = name or os.environ.get("AGILITY_PROFILE") or DEFAULT_PROFILE
-    if name == DEFAULT_PROFILE:
-        path = SANDBOX_PROFILE
+    name = name or default_name()
+    if (cluster := sandbox_cluster(name)) is not None:
+        path = SANDBOX_PROFILE if name == DEFAULT_PROFILE else sandbox_profile_path(cluster)
         if not path.exists():
-            raise ConfigError("the sandbox profile does not exist yet: the sandbox is not up (run `agility sandbox up`)")
+            raise ConfigError(f"the profile {name} does not exist yet: sandbox cluster '{cluster}' is not up "
+                              f"(run `agility sandbox up{'' if cluster == 'shared' else ' --clusters ' + cluster}`)")
     else:
         path = Path(name).expanduser() if name.endswith(".yaml") else PROFILES_DIR / f"{name}.yaml"
         if not path.exists():

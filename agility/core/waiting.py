@@ -58,3 +58,18 @@ def _message(service, what, reason, started, log, last_error) -> str:
     if log is not None:
         parts.append(f"log: {log}\n--- last lines ---\n{tail(log)}")
     return "\n".join(parts)
+
+
+class Pace:
+    """At most `rate` steps a second, evenly spread: `wait(n)` returns once step n is due. A load
+    that runs for a while at a steady rate (a fault can then land in the middle of it)."""
+
+    def __init__(self, rate: float | None):
+        self.interval = 1.0 / rate if rate else 0.0
+        self.started = time.monotonic()
+
+    def wait(self, step: int) -> None:
+        if self.interval:
+            due = self.started + step * self.interval
+            if (ahead := due - time.monotonic()) > 0:
+                time.sleep(ahead)

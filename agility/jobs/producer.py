@@ -28,6 +28,7 @@ from agility.clients.services import area_clients
 from agility.config import profiles
 from agility.config.areas import Area
 from agility.core.errors import AgilityError, exit_status
+from agility.core.waiting import Pace
 from agility.jobs import orders, records
 from agility.jobs.ledger import Ledger, bad_entry, good_entry
 
@@ -67,9 +68,10 @@ class ProduceResult:
 
 
 def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int = 0,
-        profile_name: str = "sandbox", progress: bool = True, fresh_ledger: bool = False) -> ProduceResult:
-    """Produce `count` orders of `seed` with `bad` bad records among them; raise AgilityError if any
-    record is not acknowledged. `seconds` runs from the first send to the last acknowledgement
+        profile_name: str = "sandbox", progress: bool = True, fresh_ledger: bool = False,
+        rate: float | None = None) -> ProduceResult:
+    """Produce `count` orders of `seed` with `bad` bad records among them, at most `rate` records a
+    second when given (a steady load); raise AgilityError if any record is not acknowledged. `seconds` runs from the first send to the last acknowledgement
     (topic creation and connecting are not in it)."""
     if count < 0 or bad < 0:
         raise AgilityError(f"count and bad must not be negative (count={count}, bad={bad})")
@@ -87,9 +89,11 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
     tally = Tally()
     pending: deque = deque()
     started = time.monotonic()
+    pace = Pace(rate)
     try:
         try:
-            for key, value, entry_of in sending_plan(seed, count, bad):
+            for number, (key, value, entry_of) in enumerate(sending_plan(seed, count, bad)):
+                pace.wait(number)
                 pending.append((producer.send(topic, key=key.encode(), value=value), entry_of))
                 if pending[0][0].is_done:
                     ledger.extend(tally.take(_resolved(pending)))
@@ -246,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000, help="good orders to produce")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--bad", type=int, default=0, help="bad records to inject among them")
+    parser.add_argument("--rate", type=float, default=None, help="at most this many records a second (a steady load)")
     parser.add_argument("--fresh-ledger", action="store_true", help="empty the dataset's ledger first")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -256,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         area = profile.area(args.area)
         with area_clients(profile, area) as clients:
             result = run(clients, area, args.dataset, args.count, seed=args.seed, bad=args.bad,
-                         profile_name=profile.name, progress=not args.no_progress, fresh_ledger=args.fresh_ledger)
+                         profile_name=profile.name, progress=not args.no_progress, fresh_ledger=args.fresh_ledger,
+                         rate=args.rate)
         print(result.summary())
         return 0
 

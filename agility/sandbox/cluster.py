@@ -16,12 +16,14 @@ from pathlib import Path
 import yaml
 
 from agility.config import areas, declaration
+from agility.config.profiles import sandbox_profile_name
 from agility.core.errors import AgilityError, SandboxUnavailable
 from agility.core.lease import SharedResource
 from agility.core.paths import ARTIFACTS_DIR, STATE_DIR
 from agility.core.processes import is_alive, read_pid, terminate
 from agility.core.published_tunnels import close_tunnels_into
-from agility.sandbox import operator, secrets_store, topology
+from agility.sandbox import clusters, operator, secrets_store, topology
+from agility.sandbox.clusters import DEFAULT_CLUSTER
 from agility.sandbox.network import SandboxNetwork
 from agility.sandbox.service import SandboxContext, Service
 from agility.sandbox.services import hdfs
@@ -52,7 +54,6 @@ ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop",
 PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
                 "spark-master": ("ui",), "resourcemanager": ("http",),
                 "jupyterhub": ("http",)}
-DEFAULT_CLUSTER = "shared"
 PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs")
 SPARK_SERVICES = ("resourcemanager", "spark-master")  # a platform runs Spark on one of them (or both)
 
@@ -100,7 +101,10 @@ class Sandbox:
         self.state_dir = STATE_DIR / "sandbox" / cluster
         self.marker = self.state_dir / "up.yaml"
         recorded = self.recorded_topology()
-        self.topology = topology.load(topology_name or recorded or "small")
+        defined = clusters.get(cluster)
+        self.topology = topology.load(topology_name or recorded or (defined.topology if defined else "small"))
+        if defined and defined.network != self.topology.network:
+            self.topology = self.topology.moved_to(defined.network)  # the cluster's own range
         self.network = SandboxNetwork(cluster, self.topology, self.state_dir)
         self.nodes = self.network.nodes()
         self.context = SandboxContext(
@@ -293,7 +297,7 @@ class Sandbox:
 
         master = svc["namenode"].nodes[0]
         profile = {
-            "name": "sandbox",
+            "name": sandbox_profile_name(self.cluster),
             "description": f"the embedded sandbox, topology {self.topology.name}, written by `agility sandbox up`",
             "bastion": {"host": self.topology.bastion_uplink_address, "port": 22, "user": operator.OPERATOR,
                         "key": str(self.state_dir / "keys" / "operator"), "known_hosts": str(self.write_known_hosts())},

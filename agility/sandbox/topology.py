@@ -48,6 +48,18 @@ class Topology:
     def node(self, name: str) -> NodeSpec:
         return next(node for node in self.nodes if node.name == name)
 
+    def moved_to(self, network: ipaddress.IPv4Network) -> Topology:
+        """The same nodes on another range of the same size: every address keeps its host part."""
+        if network.prefixlen != self.network.prefixlen:
+            raise ConfigError(f"topology {self.name}: cannot move {self.network} to {network} (another size)")
+
+        def moved(address: str) -> str:
+            return str(network.network_address + (int(ipaddress.ip_address(address)) - int(self.network.network_address)))
+
+        uplink = ipaddress.ip_network(f"{moved(str(self.uplink.network_address))}/{self.uplink.prefixlen}")
+        nodes = tuple(NodeSpec(node.name, moved(node.address), node.services) for node in self.nodes)
+        return Topology(self.name, network, uplink, self.bastion, self.edge, nodes, self.settings)
+
 
 def available() -> list[str]:
     return sorted(path.stem for path in TOPOLOGY_DIR.glob("*.yaml"))

@@ -1,0 +1,60 @@
+"""The sandbox's clusters (clusters.yaml): which topology each runs, on which private range."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from agility.core.errors import ConfigError
+
+CLUSTERS_FILE = Path(__file__).parent / "clusters.yaml"
+DEFAULT_CLUSTER = "shared"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    name: str
+    topology: str
+    network: ipaddress.IPv4Network
+    description: str = ""
+
+
+def load_all(path: Path = CLUSTERS_FILE) -> dict[str, ClusterSpec]:
+    data = yaml.safe_load(path.read_text()) or {}
+    found = {}
+    for name, spec in data.items():
+        try:
+            found[name] = ClusterSpec(name, spec["topology"], ipaddress.ip_network(spec["network"]),
+                                      spec.get("description", ""))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(f"{path}: cluster {name}: {error}") from None
+    ranges = [spec.network for spec in found.values()]
+    for index, network in enumerate(ranges):
+        if any(network.overlaps(other) for other in ranges[index + 1:]):
+            raise ConfigError(f"{path}: two clusters share the range {network}")
+    return found
+
+
+def get(name: str) -> ClusterSpec | None:
+    """The cluster's definition; None for a cluster named only by a caller (the lifecycle tests',
+    on a topology of their own)."""
+    return load_all().get(name)
+
+
+def parse_names(text: str) -> list[str]:
+    """`shared,production` → the clusters, each one defined; else an error listing the valid ones."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = load_all()
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ConfigError(f"unknown sandbox cluster(s) {', '.join(unknown) or '(none given)'}; "
+                          f"valid ones: {', '.join(known)}")
+    return names
+
+
+def profile_name(cluster: str) -> str:
+    """The profile `sandbox up` writes for a cluster: `sandbox` for the default one."""
+    return "sandbox" if cluster == DEFAULT_CLUSTER else f"sandbox-{cluster}"

@@ -1,0 +1,42 @@
+@linked_clusters
+Feature: Two clusters under one pane of glass
+  One cluster mixes the production, test and development work areas; the other is pure
+  production. The operator names each by its profile, attaches one, links them and switches
+  between them, as with `dcos cluster` or `kubectl config`. A cluster that cannot be reached is
+  listed as such, never as an error.
+
+  Background:
+    Given the shared cluster and the production cluster are up
+    And the operator has set up "shared" and "production" from their profiles
+
+  Scenario: Both clusters are listed, the attached one marked
+    When the operator lists the clusters
+    Then "shared" and "production" are listed AVAILABLE
+    And "shared" is the attached cluster
+
+  Scenario: Switching clusters shows the other cluster's nodes, each answering through its own bastion
+    When the operator attaches "production"
+    Then "production" is the attached cluster
+    And the attached cluster's nodes all answer through production's bastion, on production's range
+    When the operator attaches "shared"
+    Then the attached cluster's nodes all answer through shared's bastion, on shared's range
+
+  Scenario: A link goes one way
+    When the operator links "shared" to "production"
+    Then "shared" links to "production"
+    And "production" links to nothing
+    When the operator unlinks "shared" from "production"
+    Then "shared" links to nothing
+
+  Scenario: A cluster whose bastion does not answer is listed UNAVAILABLE, not as an error
+    Given a cluster "lab" whose bastion refuses connections
+    When the operator lists the clusters
+    Then "lab" is listed UNAVAILABLE with the refusal as its reason
+    And "shared" and "production" are listed AVAILABLE
+    And the listing exited 0 without a traceback
+
+  Scenario: A cluster whose profile is gone is listed UNCONFIGURED
+    Given a cluster "retired" whose profile file was removed
+    When the operator lists the clusters
+    Then "retired" is listed UNCONFIGURED
+    And the listing exited 0 without a traceback

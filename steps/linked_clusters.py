@@ -1,0 +1,109 @@
+"""The linked-clusters act: `agility cluster` setup, list, attach, link, on two running clusters."""
+
+from pytest_bdd import given, parsers, then, when
+
+from agility.checks import linked_clusters as check
+from agility.config import profiles
+
+
+@given("the shared cluster and the production cluster are up", target_fixture="cluster_profiles")
+def both_clusters_up(platform, production_platform, narrate):
+    narrate(f"shared: profile {platform.name}, bastion {platform.bastion.host}; "
+            f"production: profile {production_platform.name}, bastion {production_platform.bastion.host}")
+    return {"shared": platform, "production": production_platform}
+
+
+@given(parsers.parse('the operator has set up "{first}" and "{second}" from their profiles'))
+def set_up_both(cluster_commands, cluster_profiles, first, second, narrate):
+    for name in (first, second):
+        done = cluster_commands.run("setup", name, "--profile", profiles.reference(cluster_profiles[name]))
+        narrate(f"$ {done.command}\n{done.output.strip()}")
+        assert done.exit_code == 0, done.output
+
+
+@given(parsers.parse('a cluster "{name}" whose bastion refuses connections'))
+def unreachable_cluster(cluster_commands, platform, tmp_path, name, narrate):
+    path = check.profile_with_bastion(platform.source, name, "127.0.0.1", check.refused_port(), tmp_path)
+    done = cluster_commands.run("setup", name, "--profile", str(path))
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+
+
+@given(parsers.parse('a cluster "{name}" whose profile file was removed'))
+def retired_cluster(cluster_commands, platform, tmp_path, name, narrate):
+    path = check.profile_with_bastion(platform.source, name, platform.bastion.host, platform.bastion.port, tmp_path)
+    narrate(cluster_commands.run("setup", name, "--profile", str(path)).output.strip())
+    path.unlink()
+
+
+@when("the operator lists the clusters", target_fixture="listing")
+def list_clusters(cluster_commands, narrate):
+    narrate(f"$ agility cluster list\n{cluster_commands.run('list').output.rstrip()}")
+    return cluster_commands.json("list")
+
+
+@when(parsers.parse('the operator attaches "{name}"'))
+def attach(cluster_commands, name, narrate):
+    done = cluster_commands.run("attach", name)
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+    assert done.exit_code == 0, done.output
+
+
+@when(parsers.parse('the operator links "{source}" to "{target}"'))
+def link(cluster_commands, source, target, narrate):
+    done = cluster_commands.run("link", source, target)
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+    assert done.exit_code == 0, done.output
+
+
+@when(parsers.parse('the operator unlinks "{source}" from "{target}"'))
+def unlink(cluster_commands, source, target, narrate):
+    done = cluster_commands.run("unlink", source, target)
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+    assert done.exit_code == 0, done.output
+
+
+@then(parsers.parse('"{first}" and "{second}" are listed AVAILABLE'))
+def both_available(cluster_commands, first, second):
+    listing = cluster_commands.json("list")[1]
+    assert not check.status_problems(listing, first, "AVAILABLE") + check.status_problems(listing, second, "AVAILABLE")
+
+
+@then(parsers.parse('"{name}" is the attached cluster'))
+def is_attached(cluster_commands, name):
+    assert not check.attached_problems(cluster_commands.json("list")[1], name)
+
+
+@then(parsers.parse("the attached cluster's nodes all answer through {cluster}'s bastion, on {same}'s range"))
+def nodes_answer(cluster_commands, cluster_profiles, cluster, same, narrate):
+    narrate(f"$ agility cluster nodes\n{cluster_commands.run('nodes').output.rstrip()}")
+    profile = cluster_profiles[cluster]
+    prefix = profile.bastion.host.rsplit(".", 1)[0] + "."
+    assert not check.node_problems(cluster_commands.json("nodes")[1] or {}, profile, prefix)
+
+
+@then(parsers.parse('"{source}" links to "{target}"'))
+def links_to(cluster_commands, source, target):
+    assert not check.link_problems(cluster_commands.json("list")[1], source, [target])
+
+
+@then(parsers.parse('"{source}" links to nothing'))
+def links_to_nothing(cluster_commands, source):
+    assert not check.link_problems(cluster_commands.json("list")[1], source, [])
+
+
+@then(parsers.parse('"{name}" is listed UNAVAILABLE with the refusal as its reason'))
+def unavailable(listing, name, narrate):
+    row = check.listing_row(listing[1], name) or {}
+    narrate(f"{name}: {row.get('status')} ({row.get('reason')})")
+    assert not check.status_problems(listing[1], name, "UNAVAILABLE") and "refused" in row["reason"].lower()
+
+
+@then(parsers.parse('"{name}" is listed UNCONFIGURED'))
+def unconfigured(listing, name, narrate):
+    narrate(str(check.listing_row(listing[1], name)))
+    assert not check.status_problems(listing[1], name, "UNCONFIGURED")
+
+
+@then("the listing exited 0 without a traceback")
+def listing_plain(listing):
+    assert listing[0].exit_code == 0 and not check.plain_output_problems(listing[0].output), listing[0].output
