@@ -25,4 +25,5 @@ pytest_plugins = [
     "steps.yarn_queues",
     "steps.jupyterhub_act",
     "steps.linked_clusters",
+    "steps.failure",
 ]

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from agility.checks import pipeline
+from agility.checks.job_process import JobProcess
 from agility.checks.shared_dataset import Say
 from agility.clients.edge_kafka import committed_offsets
 from agility.config.areas import Area
@@ -85,25 +83,15 @@ class SandboxStores:
         return [self.start(sink) for sink in list(self.stopped)]
 
 
-class SinkJob:
-    """`python -m agility.jobs.sink_<sink>` as its own process; its output (stdout and stderr, as
-    a terminal shows them) goes to a file that can be read while it runs."""
+class SinkJob(JobProcess):
+    """`python -m agility.jobs.sink_<sink>` as its own process."""
 
     def __init__(self, profile, area: Area, dataset: str, sink: str, *, batch: int = 100,
-                 store_retry_seconds: float | None = None, verbose: bool = False):
+                 store_retry_seconds: float | None = None, verbose: bool = False, idle_timeout: float | None = None):
         self.profile, self.area, self.dataset, self.sink = profile, area, dataset, sink
-        command = command_line(profile, area, dataset, sink, max_batch=batch,
-                               store_retry_seconds=store_retry_seconds, verbose=verbose)
-        handle, name = tempfile.mkstemp(prefix=f"sink_{sink}-", suffix=".log")
-        self.log = Path(name)
-        with open(handle, "wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def running(self) -> bool:
-        return self.process.poll() is None
+        super().__init__(f"sink_{sink}", command_line(profile, area, dataset, sink, max_batch=batch,
+                                                      store_retry_seconds=store_retry_seconds, verbose=verbose,
+                                                      idle_timeout=idle_timeout))
 
     def retries(self) -> list[str]:
         """The job's own lines about a failed store call it retries (printed with --verbose)."""
@@ -127,20 +115,6 @@ class SinkJob:
         found = wait_until(self.retries, timeout=timeout, what="a line of the job retrying its store",
                            service=f"sink_{self.sink}", alive=self.running, log=self.log)
         return found[0]
-
-    def finish(self, timeout: float) -> int:
-        """Its exit code, once it ended by itself."""
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AgilityError(f"sink_{self.sink} still runs after {timeout:.0f} s; its output so far:\n"
-                               f"{self.output()[-2000:]}") from None
-
-    def close(self) -> None:
-        if self.running():
-            self.process.kill()  # SIGKILL also ends a stopped process
-            self.process.wait(timeout=10)
-        self.log.unlink(missing_ok=True)
 
 
 @dataclass

@@ -388,7 +388,8 @@ class StopFlag:
 
 # --- the command line every sink job shares ---------------------------------------------------
 def command_line(profile, area: Area, dataset: str, sink: str, *, max_batch: int,
-                 store_retry_seconds: float | None = None, verbose: bool = False) -> list[str]:
+                 store_retry_seconds: float | None = None, verbose: bool = False,
+                 idle_timeout: float | None = None) -> list[str]:
     """The command that runs `main` of `agility.jobs.sink_<sink>` as a process of its own, with
     this Python (so the same package) and the profile by the name or file it was loaded from."""
     command = [sys.executable, "-m", f"agility.jobs.sink_{sink}", "--profile", profile.source or profile.name,
@@ -397,6 +398,8 @@ def command_line(profile, area: Area, dataset: str, sink: str, *, max_batch: int
         command += ["--store-retry-seconds", str(store_retry_seconds)]
     if verbose:
         command.append("--verbose")
+    if idle_timeout is not None:  # e.g. a producer still at work: how long a quiet topic may stay quiet
+        command += ["--idle-timeout", str(idle_timeout)]
     return command
 
 

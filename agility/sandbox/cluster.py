@@ -111,11 +111,14 @@ class Sandbox:
             cluster=cluster, state_dir=self.state_dir, artifacts=ARTIFACTS_DIR, nodes=self.nodes,
             settings=self._settings(),
         )
+        if self.marker.exists():  # a running cluster's instances restart with the passwords they were made with
+            self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
         self.services: dict[str, Service] = {}
         for name in START_ORDER:
             placed = [self.nodes[spec.name] for spec in self.topology.nodes_with(name)]
             if placed:
                 self.services[name] = service_class(name)(self.context, placed)
+        self.context.settings["permit_open"] = self.permitted_forwards()
 
     # --- state ------------------------------------------------------------------------------
     def recorded_topology(self) -> str | None:
@@ -156,7 +159,6 @@ class Sandbox:
             self.network.start_holders()
             self._add_operator()
             self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
-            self.context.settings["permit_open"] = self.permitted_forwards()
             timings = self._start_services(progress)
             self.write_profile()
             self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "started": time.time()}))

@@ -1,0 +1,337 @@
+"""Parts of a cluster killed under load, and the platform's recovery (`pytest -m failure`).
+
+The load is the Kafka act's own jobs in the prod area, each a process as an operator runs it: the
+producer at a steady rate (acks=all) and the three sinks, which keep consuming while it produces.
+A fault lands once a share of the orders is acknowledged. Then both ways are checked: the jobs
+carried on and lost nothing (the ledger against the topic and every store), and what was killed
+came back to full health while nothing else was disturbed. Only the embedded sandbox's processes
+are killed: a remote cluster's belong to its operators (`NotTheSandbox`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from agility.checks import pipeline, reconcile
+from agility.checks.job_process import JobProcess
+from agility.checks.outage import NotTheSandbox, SinkJob
+from agility.checks.shared_dataset import Say
+from agility.clients.edge_kafka import committed_offsets, topic_offsets
+from agility.config.areas import SINKS, Area
+from agility.core.errors import AgilityError
+from agility.core.waiting import wait_until
+from agility.jobs.ledger import Ledger
+from agility.sandbox.cluster import Sandbox
+
+SEED = 11  # the failure act's orders
+JOB_TIMEOUT_S = 300
+QUIET_S = 20.0
+HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
+DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes  # a sink stops after this long at lag 0: longer than a broker failover stalls the producer
+
+
+@dataclass
+class Load:
+    """The producer and the three sinks, running; `rates()` samples the ledger as it grows."""
+
+    producer: JobProcess
+    sinks: dict[str, SinkJob]
+    ledger: Ledger
+    dataset: str
+    count: int
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, acknowledged)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def jobs(self) -> list[JobProcess]:
+        return [self.producer, *self.sinks.values()]
+
+    def acknowledged(self) -> int:
+        try:
+            return sum(1 for line in self.ledger.path.read_bytes().splitlines() if line.strip())
+        except FileNotFoundError:
+            return 0
+
+    def watch(self) -> None:
+        def sample() -> None:
+            while not self.stop.wait(0.25):
+                self.samples.append((time.monotonic(), self.acknowledged()))
+
+        threading.Thread(target=sample, name="ledger-watch", daemon=True).start()
+
+    def rate(self, start: float, end: float) -> float:
+        """Acknowledged records a second between two moments (from the samples)."""
+        inside = [(at, done) for at, done in self.samples if start <= at <= end]
+        if len(inside) < 2 or inside[-1][0] == inside[0][0]:
+            return 0.0
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+    def close(self) -> None:
+        self.stop.set()
+        for job in self.jobs():
+            job.close()
+
+
+def start_load(profile, area: Area, dataset: str, count: int, rate: float, started=lambda job: None) -> Load:
+    """The producer job (`count` orders at `rate` a second) and the three sink jobs, as processes."""
+    ledger = Ledger.for_dataset(profile.name, area, dataset)
+    producer = JobProcess("producer", [sys.executable, "-m", "agility.jobs.producer", "--profile",
+                                       profile.source or profile.name, "--area", area.name, "--dataset", dataset,
+                                       "--count", str(count), "--rate", str(rate), "--seed", str(SEED),
+                                       "--fresh-ledger", "--no-progress"])
+    started(producer)
+    # the producer makes the topic: the sinks start once it holds a first acknowledged order
+    wait_until(lambda: ledger.path.exists() and ledger.path.stat().st_size, timeout=120,
+               what=f"the first acknowledged order of {area.topic(dataset)}", service="producer",
+               alive=lambda: producer.running(), log=producer.log)
+    sinks = {}
+    for sink in SINKS:
+        sinks[sink] = SinkJob(profile, area, dataset, sink, batch=200, idle_timeout=QUIET_S)
+        started(sinks[sink])
+    load = Load(producer, sinks, ledger, dataset, count)
+    load.watch()
+    return load
+
+
+# --- the faults -------------------------------------------------------------------------------
+@dataclass
+class Fault:
+    service: str
+    node: str
+    pid: int
+    at: float  # monotonic time of the kill
+    before: dict[tuple[str, str], int]  # (service, node) → pid of every instance, just before
+    restarted_at: float | None = None
+    healthy_at: float | None = None
+
+    @property
+    def recovery_seconds(self) -> float | None:
+        return None if self.healthy_at is None else self.healthy_at - self.at
+
+
+class SandboxFaults:
+    """Kills service instances of a sandbox cluster and starts them again; `restore()` starts
+    whatever is still down (a test's finalizer)."""
+
+    def __init__(self, profile):
+        cluster = (profile.extra.get("sandbox") or {}).get("cluster")
+        if not cluster:
+            raise NotTheSandbox(f"profile {profile.name} is not an embedded sandbox: its nodes belong to the "
+                                "cluster's operators, and the suite kills none of them")
+        self.sandbox = Sandbox(cluster=cluster)
+        self.killed: list[Fault] = []
+
+    def instances(self) -> dict[tuple[str, str], int]:
+        return {(row.service, row.node): row.pid for row in self.sandbox.processes() if row.pid}
+
+    def node(self, service: str, name: str):
+        found = [node for node in self.sandbox.services[service].nodes if node.name == name]
+        if not found:
+            raise AgilityError(f"{service} does not run on {name}")
+        return found[0]
+
+    def kill(self, service: str, node_name: str) -> Fault:
+        before = self.instances()
+        pid = self.sandbox.services[service].kill(self.node(service, node_name))
+        fault = Fault(service, node_name, pid, time.monotonic(), before)
+        self.killed.append(fault)
+        wait_until(lambda: (service, node_name) not in self.instances(), timeout=30,
+                   what=f"{service}@{node_name} (pid {pid}) to be gone after SIGKILL", service=service)
+        return fault
+
+    def restart(self, fault: Fault) -> str:
+        service = self.sandbox.services[fault.service]
+        node = self.node(fault.service, fault.node)
+        service.start_on(node)
+        service.wait_ready_on(node)
+        fault.restarted_at = time.monotonic()
+        return f"{fault.service}@{fault.node} started again (pid {service.pid(node)})"
+
+    def restore(self) -> None:
+        for fault in self.killed:
+            if fault.restarted_at is None:
+                self.restart(fault)
+
+    def undisturbed_problems(self, fault: Fault) -> list[str]:
+        """Every other instance runs on with the pid it had before the fault."""
+        now = self.instances()
+        return [f"{service}@{node} was pid {pid} before the fault, now {now.get((service, node), 'not running')}"
+                for (service, node), pid in fault.before.items()
+                if (service, node) != (fault.service, fault.node) and now.get((service, node)) != pid]
+
+    # --- where each fault lands -----------------------------------------------------------------
+    def partition_leader(self, clients, area: Area, dataset: str, partition: int = 0) -> str:
+        """The node whose broker leads the partition, as the brokers' metadata says."""
+        leader = _partitions(clients, area, dataset)[partition]["leader_id"]
+        kafka = self.sandbox.services["kafka"]
+        return next(node.name for node in kafka.nodes if kafka.node_id(node) == leader)
+
+    def last_node_of(self, service: str) -> str:
+        """Not the first: the first Cassandra node is the seed, whose nodetool reports the ring."""
+        return self.sandbox.services[service].nodes[-1].name
+
+    # --- each service's own word on its health ----------------------------------------------------
+    def kafka_in_sync(self, clients, area: Area, dataset: str) -> str | None:
+        """Every partition of the dataset's topic has all its replicas in sync (None until then)."""
+        partitions = _partitions(clients, area, dataset)
+        short = [p for p, found in partitions.items() if sorted(found["isr_nodes"]) != sorted(found["replica_nodes"])]
+        if short:
+            return None
+        replicas = len(next(iter(partitions.values()))["replica_nodes"])
+        return f"{len(partitions)} partitions of {area.topic(dataset)}, each with {replicas} replicas in sync"
+
+    def cassandra_level(self, keyspace: str) -> str | None:
+        cassandra = self.sandbox.services["cassandra"]
+        if not cassandra.cluster_ready():
+            return None
+        return f"every node UN in nodetool status ({len(cassandra.nodes)} nodes)"
+
+    def cassandra_repair(self, fault: Fault, keyspace: str) -> str:
+        cassandra = self.sandbox.services["cassandra"]
+        output = cassandra.nodetool(self.node("cassandra", fault.node), "repair", "-full", keyspace, timeout=600)
+        if "Repair completed successfully" not in output and "Repair command" not in output:
+            raise AgilityError(f"nodetool repair {keyspace} on {fault.node} did not report success:\n{output[-1500:]}")
+        return f"nodetool repair -full {keyspace} on {fault.node}: " + (output.strip().splitlines() or ["done"])[-1]
+
+    def hdfs_replicated(self) -> str | None:
+        """Every DataNode heard from within two heartbeats (a dead one stays "live" to the NameNode
+        for its recheck interval, but its last contact grows), and no block under-replicated."""
+        namenode = self.sandbox.services["namenode"]
+        live = json.loads(namenode.jmx("Hadoop:service=NameNode,name=NameNodeInfo").get("LiveNodes") or "{}")
+        system = namenode.jmx("Hadoop:service=NameNode,name=FSNamesystem")
+        wanted = {f"{node.address}:{DATANODE_PORT}" for node in self.sandbox.services["datanode"].nodes}
+        fresh = {name for name, found in live.items() if found.get("lastContact", 99) <= 2 * HEARTBEAT_S}
+        if not wanted <= fresh or system.get("UnderReplicatedBlocks", 1) != 0:
+            return None
+        return (f"{len(fresh)} DataNodes heard from within {2 * HEARTBEAT_S} s, {system.get('BlocksTotal')} blocks, "
+                f"0 under-replicated")
+
+
+def _partitions(clients, area: Area, dataset: str) -> dict[int, dict]:
+    admin = clients.kafka_admin(clients.kafka_account(area.name))
+    try:
+        described = admin.describe_topics([area.topic(dataset)])
+    finally:
+        admin.close()
+    return {found["partition_index"]: found for found in described[0]["partitions"]}
+
+
+# --- the load's outcome -----------------------------------------------------------------------------
+def producer_problems(load: Load, clients, area: Area, dataset: str, say: Say) -> list[str]:
+    """The producer ended by itself with every order acknowledged, and the brokers hold exactly
+    the ledger's offsets."""
+    code = load.producer.finish(JOB_TIMEOUT_S)
+    output = load.producer.output().strip()
+    say(f"producer: exit code {code}: {output.splitlines()[-1] if output else '(no output)'}")
+    problems = [f"the producer exited {code}: {output[-1500:]}"] if code else []
+    acknowledged = len(load.ledger.order_entries())
+    if acknowledged != load.count:
+        problems.append(f"the ledger holds {acknowledged} acknowledged orders, not {load.count}")
+    offsets = topic_offsets(clients, clients.kafka_account(area.name), area.topic(dataset))
+    return problems + reconcile.ledger_against_topic(load.ledger.positions(), offsets)
+
+
+def sinks_problems(load: Load, clients, area: Area, dataset: str, say: Say) -> list[str]:
+    """Each sink ended by itself (exit 0) and its store matches the ledger field by field."""
+    problems = []
+    for sink, job in load.sinks.items():
+        code = job.finish(JOB_TIMEOUT_S)
+        lines = job.output().strip().splitlines()
+        say(f"sink_{sink}: exit code {code}: {lines[-1] if lines else '(no output)'}")
+        if code:
+            problems.append(f"sink_{sink} exited {code}: {job.output()[-1500:]}")
+        result = pipeline.check_sink(sink, clients, area, dataset, load.ledger)
+        say(result.summary())
+        if not result.ok:
+            problems.append(result.summary())
+    return problems
+
+
+# --- the scenario's moves -------------------------------------------------------------------------
+TARGETS = {  # how a scenario names an instance → its service, and the node it picks
+    "the broker leading partition 0 of the topic": "kafka",
+    "a Cassandra node": "cassandra",
+    "a DataNode": "datanode",
+}
+
+
+def kill_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dataset: str, instance: str,
+                    after: int, say: Say) -> Fault:
+    """Once `after` orders are acknowledged, SIGKILL the instance the scenario names."""
+    if instance not in TARGETS:
+        raise AgilityError(f"no fault for {instance!r}; faults: {', '.join(TARGETS)}")
+    wait_until(lambda: load.acknowledged() >= after, timeout=120, what=f"{after} acknowledged orders",
+               service="producer", alive=load.producer.running, log=load.producer.log)
+    service = TARGETS[instance]
+    node = faults.partition_leader(clients, area, dataset) if service == "kafka" else faults.last_node_of(service)
+    fault = faults.kill(service, node)
+    say(f"SIGKILL {service}@{node} (pid {fault.pid}) with {load.acknowledged()} of {load.count} orders acknowledged")
+    return fault
+
+
+def stored_so_far(clients, area: Area, dataset: str) -> dict[str, int]:
+    """Sink → records its group committed on the topic (a sink commits only what its store took)."""
+    admin = clients.kafka_admin(clients.kafka_account(area.name))
+    try:
+        return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
+                for sink in SINKS}
+    finally:
+        admin.close()
+
+
+def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, more: int, say: Say) -> str:
+    """While the instance is down, the producer gets `more` orders acknowledged and every sink's
+    store takes more of them (its group commits past where it stood at the kill)."""
+    target = min(load.acknowledged() + more, load.count)
+    stored_at_kill = stored_so_far(clients, area, dataset)
+
+    def carried_on() -> dict[str, int] | None:
+        stored = stored_so_far(clients, area, dataset)
+        grown = all(stored[sink] > stored_at_kill[sink] for sink in SINKS)
+        return stored if grown and load.acknowledged() >= target else None
+
+    stored = wait_until(carried_on, timeout=120, interval=1,
+                        what=f"{more} more acknowledged orders and every sink storing more with "
+                             f"{fault.service}@{fault.node} down", service="producer and sinks",
+                        alive=lambda: all(job.running() for job in load.sinks.values()), log=load.producer.log)
+    found = (f"{load.acknowledged()} acknowledged, {time.monotonic() - fault.at:.1f} s after the kill, "
+             f"{fault.service}@{fault.node} still down; stored since the kill: "
+             + ", ".join(f"{sink} +{stored[sink] - stored_at_kill[sink]}" for sink in SINKS))
+    say(found)
+    return found
+
+
+HEALTH = {  # each service's own word that it is whole again (None until then)
+    "kafka": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
+    "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(area.keyspace),
+    "datanode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
+}
+
+
+def recovered(faults: SandboxFaults, fault: Fault, clients, area: Area, dataset: str, say: Say,
+              timeout: float = 240) -> str:
+    """Wait for the service's own health report after the restart; Cassandra then repairs the
+    area's keyspace on the node that was down."""
+    healthy = wait_until(lambda: HEALTH[fault.service](faults, clients, area, dataset), timeout=timeout,
+                         what=f"{fault.service} whole again after {fault.node} came back", service=fault.service)
+    fault.healthy_at = time.monotonic()
+    if fault.service == "cassandra":
+        healthy += "; " + faults.cassandra_repair(fault, area.keyspace)
+    say(healthy)
+    return healthy
+
+
+def recovery_report(load: Load, fault: Fault) -> str:
+    """Fault → healthy, restart → healthy, and the producer's rate before and while it was down."""
+    first = load.samples[0][0] if load.samples else fault.at
+    before = load.rate(first, fault.at)
+    finished = next((at for at, done in load.samples if done >= load.count), None)
+    during = load.rate(fault.at, min(fault.restarted_at or fault.at, finished or float("inf")))
+    ratio = f" ({during / before:.2f}×)" if before else ""
+    return (f"{fault.service}@{fault.node}: down {fault.restarted_at - fault.at:.1f} s, "
+            f"healthy {fault.healthy_at - fault.restarted_at:.1f} s after its restart, "
+            f"{fault.recovery_seconds:.1f} s from the kill; producer {before:.0f} acknowledged/s before the fault, "
+            f"{during:.0f}/s while it was down{ratio}")

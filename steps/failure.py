@@ -1,0 +1,57 @@
+"""The failure act: instances of the production cluster killed under the Kafka act's load."""
+
+from pytest_bdd import given, parsers, then, when
+
+from agility.checks import faults
+
+
+@given("the production cluster is up and the prod area's developer is provisioned on it", target_fixture="developer")
+def production_developer(production_connections, narrate):
+    return production_connections.open("prod", narrate)
+
+
+@given(parsers.parse("the producer job and the three sink jobs run on a fresh prod dataset, {count:d} orders at "
+                     "{rate:d} a second"), target_fixture="load")
+def load_running(production_platform, developer, fresh_dataset, count, rate, running_jobs, narrate):
+    load = faults.start_load(production_platform, developer.area, fresh_dataset(), count, rate, running_jobs.append)
+    narrate(f"producer (pid {load.producer.process.pid}) and sinks {', '.join(load.sinks)} on {load.dataset}")
+    return load
+
+
+@when(parsers.parse("{instance} is killed with SIGKILL once {after:d} orders are acknowledged"), target_fixture="fault")
+def kill(sandbox_faults, load, developer, instance, after, narrate):
+    return faults.kill_under_load(sandbox_faults, load, developer.clients, developer.area, load.dataset,
+                                  instance, after, narrate)
+
+
+@then(parsers.parse("the platform goes on serving without it: {more:d} more orders acknowledged, every sink storing"))
+def served_without(load, fault, developer, more, narrate):
+    faults.served_without(load, fault, developer.clients, developer.area, load.dataset, more, narrate)
+
+
+@when("the killed instance is started again")
+def started_again(sandbox_faults, fault, narrate):
+    narrate(sandbox_faults.restart(fault))
+
+
+@then("every partition of the topic has its 3 replicas in sync again")
+@then("every Cassandra node is UN again and a repair of prod's keyspace completes")
+@then("every DataNode is live again and no block is under-replicated")
+def whole_again(sandbox_faults, fault, load, developer, narrate):
+    faults.recovered(sandbox_faults, fault, developer.clients, developer.area, load.dataset, narrate)
+
+
+@then("the producer job finishes with every order acknowledged, each at its offset in the topic")
+def producer_lost_nothing(load, developer, narrate):
+    assert not faults.producer_problems(load, developer.clients, developer.area, load.dataset, narrate)
+
+
+@then("every sink job finishes by itself and holds every order field by field: nothing missing, nothing twice")
+def sinks_lost_nothing(load, developer, narrate):
+    assert not faults.sinks_problems(load, developer.clients, developer.area, load.dataset, narrate)
+
+
+@then("nothing else on the cluster was disturbed, and the recovery time is reported")
+def undisturbed(sandbox_faults, fault, load, narrate):
+    narrate(faults.recovery_report(load, fault))
+    assert not sandbox_faults.undisturbed_problems(fault)
