@@ -18,10 +18,10 @@ def load_running(production_platform, developer, fresh_dataset, count, rate, run
     return load
 
 
-@when(parsers.parse("{instance} is killed with SIGKILL once {after:d} orders are acknowledged"), target_fixture="fault")
-def kill(sandbox_faults, load, developer, instance, after, narrate):
-    return faults.kill_under_load(sandbox_faults, load, developer.clients, developer.area, load.dataset,
-                                  instance, after, narrate)
+@when(parsers.parse("{fault} once {after:d} orders are acknowledged"), target_fixture="fault")
+def fault_under_load(sandbox_faults, load, developer, fault, after, narrate):
+    return faults.fault_under_load(sandbox_faults, load, developer.clients, developer.area, load.dataset, fault,
+                                   after, narrate)
 
 
 @then(parsers.parse("the platform goes on serving without it: {more:d} more orders acknowledged, every sink storing"))
@@ -29,7 +29,8 @@ def served_without(load, fault, developer, more, narrate):
     faults.served_without(load, fault, developer.clients, developer.area, load.dataset, more, narrate)
 
 
-@when("the killed instance is started again")
+@when("what was killed is started again")
+@when("the link is restored")
 def started_again(sandbox_faults, fault, narrate):
     narrate(sandbox_faults.restart(fault))
 
@@ -37,6 +38,7 @@ def started_again(sandbox_faults, fault, narrate):
 @then("every partition of the topic has its 3 replicas in sync again")
 @then("every Cassandra node is UN again and a repair of prod's keyspace completes")
 @then("every DataNode is live again and no block is under-replicated")
+@then("the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes")
 def whole_again(sandbox_faults, fault, load, developer, narrate):
     faults.recovered(sandbox_faults, fault, developer.clients, developer.area, load.dataset, narrate)
 

@@ -194,3 +194,14 @@ def test_a_lost_mysql_connection_fails_the_batch_with_its_own_error():
     with pytest.raises(pymysql.OperationalError) as failed:
         sink.write([])
     assert sink.transient(failed.value)
+
+
+def test_a_sink_retries_the_brokers_retriable_errors_and_no_other():
+    from kafka.errors import CommitFailedError, KafkaConnectionError, NotCoordinatorError
+
+    from agility.jobs.sink import kafka_transient
+
+    assert kafka_transient(KafkaConnectionError("socket disconnected"))
+    assert kafka_transient(NotCoordinatorError())
+    assert not kafka_transient(CommitFailedError())  # a rebalance: the partitions went to another member
+    assert not kafka_transient(ValueError("a bug"))

@@ -23,9 +23,11 @@ from agility.checks.shared_dataset import Say
 from agility.clients.edge_kafka import committed_offsets, topic_offsets
 from agility.config.areas import SINKS, Area
 from agility.core.errors import AgilityError
+from agility.core.processes import is_alive
 from agility.core.waiting import wait_until
 from agility.jobs.ledger import Ledger
 from agility.sandbox.cluster import Sandbox
+from agility.sandbox.network import ip
 
 SEED = 11  # the failure act's orders
 JOB_TIMEOUT_S = 300
@@ -97,12 +99,15 @@ def start_load(profile, area: Area, dataset: str, count: int, rate: float, start
 
 
 # --- the faults -------------------------------------------------------------------------------
+NODE, LINK = "node", "link"  # faults of a whole node: every process on it killed, its network link cut
+
+
 @dataclass
 class Fault:
-    service: str
+    service: str  # a service's name, or NODE or LINK
     node: str
-    pid: int
-    at: float  # monotonic time of the kill
+    pids: list[int]  # the processes killed (none for a cut link)
+    at: float  # monotonic time of the fault
     before: dict[tuple[str, str], int]  # (service, node) → pid of every instance, just before
     restarted_at: float | None = None
     healthy_at: float | None = None
@@ -136,19 +141,45 @@ class SandboxFaults:
     def kill(self, service: str, node_name: str) -> Fault:
         before = self.instances()
         pid = self.sandbox.services[service].kill(self.node(service, node_name))
-        fault = Fault(service, node_name, pid, time.monotonic(), before)
+        return self._happened(Fault(service, node_name, [pid], time.monotonic(), before))
+
+    def kill_node(self, node_name: str) -> Fault:
+        """SIGKILL every service process of the node, as when the machine dies."""
+        before = self.instances()
+        pids = [service.kill(node) for service, node in self._placed_on(node_name) if service.pid(node)]
+        return self._happened(Fault(NODE, node_name, pids, time.monotonic(), before))
+
+    def cut_link(self, node_name: str) -> Fault:
+        """Take the node's network link down: its processes run on, unreachable (a partition)."""
+        before = self.instances()
+        ip("-n", self.sandbox.network.netns(node_name), "link", "set", "eth0", "down")
+        return self._happened(Fault(LINK, node_name, [], time.monotonic(), before))
+
+    def _placed_on(self, node_name: str) -> list:
+        return [(service, node) for service in self.sandbox.services.values() for node in service.nodes
+                if node.name == node_name]
+
+    def _happened(self, fault: Fault) -> Fault:
         self.killed.append(fault)
-        wait_until(lambda: (service, node_name) not in self.instances(), timeout=30,
-                   what=f"{service}@{node_name} (pid {pid}) to be gone after SIGKILL", service=service)
+        wait_until(lambda: not any(is_alive(pid) for pid in fault.pids), timeout=30,
+                   what=f"pids {fault.pids} on {fault.node} to be gone after SIGKILL", service=fault.service)
         return fault
 
     def restart(self, fault: Fault) -> str:
-        service = self.sandbox.services[fault.service]
-        node = self.node(fault.service, fault.node)
-        service.start_on(node)
-        service.wait_ready_on(node)
+        """Start again what the fault killed (restore a cut link), and wait for each to be ready."""
+        if fault.service == LINK:
+            ip("-n", self.sandbox.network.netns(fault.node), "link", "set", "eth0", "up")
+            fault.restarted_at = time.monotonic()
+            return f"the link of {fault.node} is up again"
+        placed = [(service, node) for service, node in self._placed_on(fault.node)
+                  if fault.service in (NODE, service.name) and service.pid(node) is None]
+        for service, node in placed:  # in the sandbox's start order: sshd first
+            service.start_on(node)
+        for service, node in placed:
+            service.wait_ready_on(node)
         fault.restarted_at = time.monotonic()
-        return f"{fault.service}@{fault.node} started again (pid {service.pid(node)})"
+        return "started again: " + ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)})"
+                                             for service, node in placed)
 
     def restore(self) -> None:
         for fault in self.killed:
@@ -156,11 +187,12 @@ class SandboxFaults:
                 self.restart(fault)
 
     def undisturbed_problems(self, fault: Fault) -> list[str]:
-        """Every other instance runs on with the pid it had before the fault."""
+        """Every instance the fault did not kill runs on with the pid it had before it."""
         now = self.instances()
+        hit = {(service, node) for service, node in fault.before
+               if node == fault.node and fault.pids and fault.service in (NODE, service)}
         return [f"{service}@{node} was pid {pid} before the fault, now {now.get((service, node), 'not running')}"
-                for (service, node), pid in fault.before.items()
-                if (service, node) != (fault.service, fault.node) and now.get((service, node)) != pid]
+                for (service, node), pid in fault.before.items() if (service, node) not in hit and now.get((service, node)) != pid]
 
     # --- where each fault lands -----------------------------------------------------------------
     def partition_leader(self, clients, area: Area, dataset: str, partition: int = 0) -> str:
@@ -251,25 +283,32 @@ def sinks_problems(load: Load, clients, area: Area, dataset: str, say: Say) -> l
 
 
 # --- the scenario's moves -------------------------------------------------------------------------
-TARGETS = {  # how a scenario names an instance → its service, and the node it picks
-    "the broker leading partition 0 of the topic": "kafka",
-    "a Cassandra node": "cassandra",
-    "a DataNode": "datanode",
+FAULTS = {  # how a scenario names a fault → what it does (the node it picks, where there is a choice)
+    "the broker leading partition 0 of the topic is killed with SIGKILL":
+        lambda faults, clients, area, dataset: faults.kill("kafka", faults.partition_leader(clients, area, dataset)),
+    "a Cassandra node is killed with SIGKILL":
+        lambda faults, clients, area, dataset: faults.kill("cassandra", faults.last_node_of("cassandra")),
+    "a DataNode is killed with SIGKILL":
+        lambda faults, clients, area, dataset: faults.kill("datanode", faults.last_node_of("datanode")),
+    "a whole agent node is lost, every process on it killed with SIGKILL":
+        lambda faults, clients, area, dataset: faults.kill_node(faults.last_node_of("kafka")),
+    "an agent node's network link is cut":
+        lambda faults, clients, area, dataset: faults.cut_link(faults.last_node_of("kafka")),
 }
 
 
-def kill_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dataset: str, instance: str,
-                    after: int, say: Say) -> Fault:
-    """Once `after` orders are acknowledged, SIGKILL the instance the scenario names."""
-    if instance not in TARGETS:
-        raise AgilityError(f"no fault for {instance!r}; faults: {', '.join(TARGETS)}")
+def fault_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dataset: str, fault: str,
+                     after: int, say: Say) -> Fault:
+    """Once `after` orders are acknowledged, do what the scenario names."""
+    if fault not in FAULTS:
+        raise AgilityError(f"no fault {fault!r}; faults: {'; '.join(FAULTS)}")
     wait_until(lambda: load.acknowledged() >= after, timeout=120, what=f"{after} acknowledged orders",
                service="producer", alive=load.producer.running, log=load.producer.log)
-    service = TARGETS[instance]
-    node = faults.partition_leader(clients, area, dataset) if service == "kafka" else faults.last_node_of(service)
-    fault = faults.kill(service, node)
-    say(f"SIGKILL {service}@{node} (pid {fault.pid}) with {load.acknowledged()} of {load.count} orders acknowledged")
-    return fault
+    happened = FAULTS[fault](faults, clients, area, dataset)
+    what = f"the link of {happened.node} cut" if happened.service == LINK else (
+        f"SIGKILL {happened.service}@{happened.node}" if happened.service != NODE else f"SIGKILL every process of {happened.node}")
+    say(f"{what} (pids {happened.pids or 'none'}) with {load.acknowledged()} of {load.count} orders acknowledged")
+    return happened
 
 
 def stored_so_far(clients, area: Area, dataset: str) -> dict[str, int]:
@@ -286,17 +325,26 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     """While the instance is down, the producer gets `more` orders acknowledged and every sink's
     store takes more of them (its group commits past where it stood at the kill)."""
     target = min(load.acknowledged() + more, load.count)
-    stored_at_kill = stored_so_far(clients, area, dataset)
+    # the groups' coordinator may have been on what was killed: asked again until another answers
+    stored_at_kill = wait_until(lambda: stored_so_far(clients, area, dataset), timeout=60, interval=1,
+                                what="the sinks' committed offsets", service="kafka")
+
+    grown: set[str] = set()
 
     def carried_on() -> dict[str, int] | None:
         stored = stored_so_far(clients, area, dataset)
-        grown = all(stored[sink] > stored_at_kill[sink] for sink in SINKS)
-        return stored if grown and load.acknowledged() >= target else None
+        grown.update(sink for sink in SINKS if stored[sink] > stored_at_kill[sink])
+        return stored if grown == set(SINKS) and load.acknowledged() >= target else None
 
-    stored = wait_until(carried_on, timeout=120, interval=1,
-                        what=f"{more} more acknowledged orders and every sink storing more with "
-                             f"{fault.service}@{fault.node} down", service="producer and sinks",
-                        alive=lambda: all(job.running() for job in load.sinks.values()), log=load.producer.log)
+    try:
+        stored = wait_until(carried_on, timeout=120, interval=1,
+                            what=f"{more} more acknowledged orders and every sink storing more with "
+                                 f"{fault.service}@{fault.node} down", service="producer and sinks",
+                            alive=lambda: all(job.running() or sink in grown for sink, job in load.sinks.items()))
+    except AgilityError as error:
+        ended = [f"{job.name} ended with exit code {job.process.returncode}:\n{job.output()[-1500:]}"
+                 for job in load.jobs() if not job.running()]
+        raise AgilityError("\n".join([str(error), *ended])) from None
     found = (f"{load.acknowledged()} acknowledged, {time.monotonic() - fault.at:.1f} s after the kill, "
              f"{fault.service}@{fault.node} still down; stored since the kill: "
              + ", ".join(f"{sink} +{stored[sink] - stored_at_kill[sink]}" for sink in SINKS))
@@ -304,10 +352,18 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     return found
 
 
+def whole(faults: SandboxFaults, clients, area: Area, dataset: str) -> str | None:
+    """Every service a node carries whole again (None until then)."""
+    found = [faults.kafka_in_sync(clients, area, dataset), faults.cassandra_level(area.keyspace), faults.hdfs_replicated()]
+    return None if None in found else "; ".join(found)
+
+
 HEALTH = {  # each service's own word that it is whole again (None until then)
     "kafka": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
     "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(area.keyspace),
     "datanode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
+    NODE: whole,
+    LINK: whole,
 }
 
 
@@ -318,7 +374,7 @@ def recovered(faults: SandboxFaults, fault: Fault, clients, area: Area, dataset:
     healthy = wait_until(lambda: HEALTH[fault.service](faults, clients, area, dataset), timeout=timeout,
                          what=f"{fault.service} whole again after {fault.node} came back", service=fault.service)
     fault.healthy_at = time.monotonic()
-    if fault.service == "cassandra":
+    if fault.service in ("cassandra", NODE, LINK):
         healthy += "; " + faults.cassandra_repair(fault, area.keyspace)
     say(healthy)
     return healthy

@@ -261,14 +261,14 @@ class SinkRun:
         offsets = {TopicPartition(self.topic, partition): OffsetAndMetadata(min(held.get(partition, after), after), "", -1)
                    for partition, after in self.consumed.items()}
         if offsets and offsets != self.committed:
-            self.consumer.commit(offsets)
+            self.kafka(lambda: self.consumer.commit(offsets))
             self.committed.update(offsets)
             self.result.commits += 1
             self.last_commit = time.monotonic()
 
     def idle_at_lag_0(self, idle_timeout: float) -> bool:
         """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""
-        if lag(self.consumer, self.topic) != 0:
+        if self.kafka(lambda: lag(self.consumer, self.topic)) != 0:
             self.caught_up_since = None
             return False
         self.caught_up_since = self.caught_up_since or time.monotonic()
@@ -278,7 +278,13 @@ class SinkRun:
         """Store and commit what the sink still holds; read the lag the group leaves behind."""
         self.flush_units(final=True)
         self.commit()
-        self.result.final_lag = committed_lag(self.consumer, self.topic, self.group)
+        self.result.final_lag = self.kafka(lambda: committed_lag(self.consumer, self.topic, self.group))
+
+    def kafka(self, action: Callable[[], object]):
+        """A call to the brokers, retried while it fails retriably (a broker gone, its partitions'
+        leaders moving elsewhere), as the store calls are."""
+        return retrying(action, store="kafka", transient=kafka_transient, seconds=self.store.seconds,
+                        log=self.store.log, interrupted=lambda: self.stop.signal and f"signal {self.stop.signal}")
 
     def close(self) -> None:
         self.stop.uninstall()
@@ -343,6 +349,11 @@ class DeadLetters:
             except Exception as error:  # noqa: BLE001 - any failure means: do not commit this batch
                 raise AgilityError(f"dead-letter topic {self.topic} did not acknowledge a record "
                                    f"({type(error).__name__}: {error}); nothing committed, a restart retries") from None
+
+
+def kafka_transient(error: BaseException) -> bool:
+    """kafka-python's own word: a retriable error (a lost connection, a moved leader or coordinator)."""
+    return bool(getattr(error, "retriable", False))
 
 
 def lag(consumer, topic: str) -> int:

@@ -1,0 +1,74 @@
+"""Each fault of the failure act, under the Kafka act's load on the production cluster: the time
+from the fault to the service's own word that it is whole again, and the producer's acknowledged
+rate while the instance was down against its rate before the fault (the reference, same run).
+
+    /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 4000] [--rate 200]
+
+The cluster must be up (`agility sandbox up --clusters production`); it is left whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agility.checks import faults  # noqa: E402
+from agility.clients.services import area_clients  # noqa: E402
+from agility.config import profiles  # noqa: E402
+from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
+
+
+def one_fault(profile, clients, area, name: str, count: int, rate: float) -> list:
+    sandbox = faults.SandboxFaults(profile)
+    dataset = f"orders_{uuid.uuid4().hex[:10]}"
+    load = faults.start_load(profile, area, dataset, count, rate)
+    try:
+        fault = faults.fault_under_load(sandbox, load, clients, area, dataset, name, count // 5, print)
+        faults.served_without(load, fault, clients, area, dataset, count // 5, print)
+        print(sandbox.restart(fault))
+        faults.recovered(sandbox, fault, clients, area, dataset, print)
+        lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
+            load, clients, area, dataset, lambda line: None)
+        first = load.samples[0][0]
+        before = load.rate(first, fault.at)
+        finished = next((at for at, done in load.samples if done >= load.count), float("inf"))
+        during = load.rate(fault.at, min(fault.restarted_at, finished))
+        return [name, f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
+                f"{before:.0f}", f"{during:.0f}", f"{during / before:.2f}" if before else "-",
+                "none" if not lost else f"{len(lost)} problems"]
+    finally:
+        load.close()
+        sandbox.restore()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="sandbox-production")
+    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--rate", type=float, default=200)
+    args = parser.parse_args(argv)
+    profile = profiles.load(args.profile)
+    area = profile.area("prod")
+    provision_linux_user(profile, area)
+    rows = []
+    with area_clients(profile, area) as clients:
+        provision_area_accounts(profile, clients, area)
+        for name in faults.FAULTS:
+            started = time.monotonic()
+            rows.append(one_fault(profile, clients, area, name, args.count, args.rate))
+            print(f"  ({time.monotonic() - started:.0f} s)")
+    header = ["fault", "fault→healthy s", "restart→healthy s", "producer/s before", "producer/s while down",
+              "ratio (≥ 0.5 wanted)", "lost"]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
