@@ -15,6 +15,8 @@ from agility.clients.services import operator_clients
 from agility.config import cluster_registry, declaration, profiles
 from agility.config.developers import check_developer, registry
 from agility.core.errors import AgilityError, ConfigError, exit_status
+from agility.dashboard import server
+from agility.dashboard.state import Board
 from agility.provisioning import apply as run
 from agility.provisioning import target
 from agility.provisioning.area_accounts import provision_area
@@ -204,6 +206,13 @@ def cmd_cluster_nodes(args) -> int:
     return 0 if all(row["up"] for row in rows) else 1
 
 
+def cmd_dashboard(args) -> int:
+    board = Board(args.cluster)
+    server.serve(board, args.port, ready=lambda url: _print(
+        f"dashboard of {board.home} (switch to: {', '.join(board.switchable[1:]) or 'no linked cluster'}) at {url}; ^C stops it"))
+    return 0
+
+
 def cmd_provision_area(args) -> int:
 
     profile = profiles.load(args.profile)
@@ -384,6 +393,11 @@ def parser() -> argparse.ArgumentParser:
     nodes.add_argument("name", nargs="?")
     nodes.add_argument("--json", action="store_true")
     nodes.set_defaults(run=cmd_cluster_nodes)
+
+    dashboard = commands.add_parser("dashboard", help="a web page over the attached cluster and its linked ones")
+    dashboard.add_argument("--cluster", default=None, help="the home cluster (default: the attached one)")
+    dashboard.add_argument("--port", type=int, default=8765, help="on 127.0.0.1 (0: any free port)")
+    dashboard.set_defaults(run=cmd_dashboard)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

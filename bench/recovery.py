@@ -2,7 +2,7 @@
 from the fault to the service's own word that it is whole again, and the producer's acknowledged
 rate while the instance was down against its rate before the fault (the reference, same run).
 
-    /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 4000] [--rate 200]
+    /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 8000] [--rate 200]
 
 The cluster must be up (`agility sandbox up --clusters production`); it is left whole.
 """
@@ -26,10 +26,10 @@ from agility.provisioning.area_accounts import provision_area_accounts, provisio
 def one_fault(profile, clients, area, name: str, count: int, rate: float) -> list:
     sandbox = faults.SandboxFaults(profile)
     dataset = f"orders_{uuid.uuid4().hex[:10]}"
-    load = faults.start_load(profile, area, dataset, count, rate)
+    load = faults.start_load(profile, clients, area, dataset, count, rate)
     try:
-        fault = faults.fault_under_load(sandbox, load, clients, area, dataset, name, count // 5, print)
-        faults.served_without(load, fault, clients, area, dataset, count // 5, print)
+        fault = faults.fault_under_load(sandbox, load, clients, area, dataset, name, print)
+        faults.served_without(load, fault, clients, area, dataset, count // 10, print)
         print(sandbox.restart(fault))
         faults.recovered(sandbox, fault, clients, area, dataset, print)
         lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
@@ -49,7 +49,7 @@ def one_fault(profile, clients, area, name: str, count: int, rate: float) -> lis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="sandbox-production")
-    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--count", type=int, default=8000)
     parser.add_argument("--rate", type=float, default=200)
     args = parser.parse_args(argv)
     profile = profiles.load(args.profile)

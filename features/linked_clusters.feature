@@ -40,3 +40,15 @@ Feature: Two clusters under one pane of glass
     When the operator lists the clusters
     Then "retired" is listed UNCONFIGURED
     And the listing exited 0 without a traceback
+
+  Scenario: The pane of glass shows the linked clusters, and a node lost on one of them
+    Given "shared" links to "production" and the operator's dashboard runs on this host's loopback
+    When a browser opens the dashboard
+    Then its switch control lists exactly "shared" and "production", and it shows shared's nodes, each healthy
+    When the browser switches to "production"
+    Then it shows production's nodes, each healthy
+    When production's agent-3 is lost, every process on it killed with SIGKILL
+    Then the dashboard marks agent-3 unhealthy within 10 s
+    When what was killed is started again
+    Then the dashboard marks agent-3 healthy again
+    And a screenshot of each cluster is attached to the report

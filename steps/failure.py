@@ -13,15 +13,15 @@ def production_developer(production_connections, narrate):
 @given(parsers.parse("the producer job and the three sink jobs run on a fresh prod dataset, {count:d} orders at "
                      "{rate:d} a second"), target_fixture="load")
 def load_running(production_platform, developer, fresh_dataset, count, rate, running_jobs, narrate):
-    load = faults.start_load(production_platform, developer.area, fresh_dataset(), count, rate, running_jobs.append)
+    load = faults.start_load(production_platform, developer.clients, developer.area, fresh_dataset(), count, rate,
+                             running_jobs.append)
     narrate(f"producer (pid {load.producer.process.pid}) and sinks {', '.join(load.sinks)} on {load.dataset}")
     return load
 
 
-@when(parsers.parse("{fault} once {after:d} orders are acknowledged"), target_fixture="fault")
-def fault_under_load(sandbox_faults, load, developer, fault, after, narrate):
-    return faults.fault_under_load(sandbox_faults, load, developer.clients, developer.area, load.dataset, fault,
-                                   after, narrate)
+@when(parsers.parse("{fault} while they run"), target_fixture="fault")
+def fault_under_load(sandbox_faults, load, developer, fault, narrate):
+    return faults.fault_under_load(sandbox_faults, load, developer.clients, developer.area, load.dataset, fault, narrate)
 
 
 @then(parsers.parse("the platform goes on serving without it: {more:d} more orders acknowledged, every sink storing"))

@@ -2,6 +2,7 @@
 
 from pytest_bdd import given, parsers, then, when
 
+from agility.checks import dashboard_view
 from agility.checks import linked_clusters as check
 from agility.config import profiles
 
@@ -107,3 +108,60 @@ def unconfigured(listing, name, narrate):
 @then("the listing exited 0 without a traceback")
 def listing_plain(listing):
     assert listing[0].exit_code == 0 and not check.plain_output_problems(listing[0].output), listing[0].output
+
+
+@given(parsers.parse('"{source}" links to "{target}" and the operator\'s dashboard runs on this host\'s loopback'),
+       target_fixture="dashboard_url")
+def dashboard_running(cluster_commands, running_jobs, source, target, narrate):
+    assert cluster_commands.run("link", source, target).exit_code == 0
+    job, url = dashboard_view.start_dashboard(cluster_commands.registry, running_jobs.append)
+    narrate(f"$ agility dashboard --port 0\n{job.output().strip()}")
+    return url
+
+
+@when("a browser opens the dashboard", target_fixture="dashboard")
+def browser_opens(browser_page, dashboard_url, narrate):
+    view = dashboard_view.DashboardPage(browser_page, dashboard_url)
+    narrate(f"{dashboard_url} shows {view.open()}")
+    return view
+
+
+@then(parsers.parse('its switch control lists exactly "{first}" and "{second}", and it shows {home}\'s nodes, each healthy'))
+def lists_linked(dashboard, cluster_profiles, first, second, home, narrate):
+    narrate(f"switch control: {dashboard.listed()}; nodes: {dashboard.wait_for_all_healthy(set(cluster_profiles[home].nodes))}")
+    assert dashboard.listed() == [first, second] and dashboard.shown() == home
+
+
+@when(parsers.parse('the browser switches to "{name}"'))
+def switch(dashboard, name, narrate):
+    dashboard.photograph(f"dashboard: {dashboard.shown()}")
+    narrate(f"now showing {dashboard.switch_to(name)}")
+
+
+@then(parsers.parse("it shows {name}'s nodes, each healthy"))
+def shows_nodes(dashboard, cluster_profiles, name, narrate):
+    narrate(str(dashboard.wait_for_all_healthy(set(cluster_profiles[name].nodes))))
+    dashboard.photograph(f"dashboard: {name}")
+
+
+@when(parsers.parse("production's {node} is lost, every process on it killed with SIGKILL"), target_fixture="fault")
+def node_lost(sandbox_faults, node, narrate):
+    fault = sandbox_faults.kill_node(node)
+    narrate(f"SIGKILL every process of {node} (pids {fault.pids})")
+    return fault
+
+
+@then(parsers.parse("the dashboard marks {node} unhealthy within {seconds:d} s"))
+def marked_unhealthy(dashboard, fault, node, seconds, narrate):
+    narrate(f"{node} shown unhealthy {dashboard.seconds_until(node, 'unhealthy', fault.at, seconds):.1f} s after the kill")
+
+
+@then(parsers.parse("the dashboard marks {node} healthy again"))
+def marked_healthy(dashboard, fault, node, narrate):
+    narrate(f"{node} shown healthy {dashboard.seconds_until(node, 'healthy', fault.restarted_at, 30):.1f} s after its restart")
+
+
+@then("a screenshot of each cluster is attached to the report")
+def screenshots(dashboard, attach_png):
+    attach_png(dashboard.shots)
+    assert [name for name, _ in dashboard.shots] == ["dashboard: shared", "dashboard: production"]

@@ -77,8 +77,9 @@ class Load:
             job.close()
 
 
-def start_load(profile, area: Area, dataset: str, count: int, rate: float, started=lambda job: None) -> Load:
-    """The producer job (`count` orders at `rate` a second) and the three sink jobs, as processes."""
+def start_load(profile, clients, area: Area, dataset: str, count: int, rate: float, started=lambda job: None) -> Load:
+    """The producer job (`count` orders at `rate` a second) and the three sink jobs, as processes;
+    returns once every sink has its partitions and has committed (the load is steady)."""
     ledger = Ledger.for_dataset(profile.name, area, dataset)
     producer = JobProcess("producer", [sys.executable, "-m", "agility.jobs.producer", "--profile",
                                        profile.source or profile.name, "--area", area.name, "--dataset", dataset,
@@ -95,6 +96,9 @@ def start_load(profile, area: Area, dataset: str, count: int, rate: float, start
         started(sinks[sink])
     load = Load(producer, sinks, ledger, dataset, count)
     load.watch()
+    wait_until(lambda: all(stored_so_far(clients, area, dataset).values()), timeout=120, interval=0.5,
+               what="a first commit of every sink's group", service="sinks",
+               alive=lambda: all(job.running() for job in sinks.values()))
     return load
 
 
@@ -298,12 +302,14 @@ FAULTS = {  # how a scenario names a fault → what it does (the node it picks, 
 
 
 def fault_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dataset: str, fault: str,
-                     after: int, say: Say) -> Fault:
-    """Once `after` orders are acknowledged, do what the scenario names."""
+                     say: Say) -> Fault:
+    """Do what the scenario names, now: the load is steady (every sink has committed) and the
+    producer has orders left to send."""
     if fault not in FAULTS:
         raise AgilityError(f"no fault {fault!r}; faults: {'; '.join(FAULTS)}")
-    wait_until(lambda: load.acknowledged() >= after, timeout=120, what=f"{after} acknowledged orders",
-               service="producer", alive=load.producer.running, log=load.producer.log)
+    if not load.producer.running():
+        raise AgilityError(f"the producer finished before the fault ({load.acknowledged()} of {load.count} "
+                           "acknowledged): the load was over before it could meet it; produce more orders")
     happened = FAULTS[fault](faults, clients, area, dataset)
     what = f"the link of {happened.node} cut" if happened.service == LINK else (
         f"SIGKILL {happened.service}@{happened.node}" if happened.service != NODE else f"SIGKILL every process of {happened.node}")

@@ -3,6 +3,7 @@ output (stdout and stderr, as a terminal shows them) goes to a file that can be 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -11,12 +12,13 @@ from agility.core.errors import AgilityError
 
 
 class JobProcess:
-    def __init__(self, name: str, command: list[str]):
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None):
         self.name = name
         handle, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".log")
         self.log = Path(path)
         with open(handle, "wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                            env=None if env is None else {**os.environ, **env})
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

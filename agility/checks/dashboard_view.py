@@ -1,0 +1,67 @@
+"""The operator's dashboard as a person sees it: `agility dashboard` running as its own process,
+its page in headless Chromium (`clients.browser`). What is read is what the page shows: the
+switch control's entries, the cluster shown, each node row's health."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+from agility.checks.job_process import JobProcess
+from agility.core.waiting import wait_until
+
+URL = re.compile(r"http://127\.0\.0\.1:\d+/")
+
+
+def start_dashboard(registry: str, started=lambda job: None) -> tuple[JobProcess, str]:
+    """`agility dashboard --port 0` on the operator's clusters file; the process and its URL."""
+    job = JobProcess("dashboard", [sys.executable, "-m", "agility.cli", "dashboard", "--port", "0"],
+                     env={"AGILITY_CLUSTERS": registry})
+    started(job)
+    found = wait_until(lambda: URL.search(job.output()), timeout=60, what="the dashboard's URL on its output",
+                       service="agility dashboard", alive=job.running, log=job.log)
+    return job, found.group(0)
+
+
+class DashboardPage:
+    def __init__(self, page, url: str):
+        self.page, self.url = page, url
+        self.shots: list[tuple[str, bytes]] = []
+
+    def open(self) -> str:
+        self.page.goto(self.url)
+        self.page.wait_for_function("() => document.body.dataset.cluster && "
+                                    "document.querySelectorAll('#nodes tbody tr').length > 0", timeout=30_000)
+        return self.shown()
+
+    def listed(self) -> list[str]:
+        return self.page.locator("#switch option").all_inner_texts()
+
+    def shown(self) -> str:
+        return self.page.evaluate("() => document.body.dataset.cluster")
+
+    def switch_to(self, name: str) -> str:
+        self.page.select_option("#switch", name)
+        self.page.wait_for_function("(name) => document.body.dataset.cluster === name", arg=name, timeout=30_000)
+        return self.shown()
+
+    def node_health(self) -> dict[str, str]:
+        return self.page.evaluate("() => Object.fromEntries([...document.querySelectorAll('#nodes tbody tr')]"
+                                  ".map(row => [row.dataset.name, row.dataset.health]))")
+
+    def wait_for_all_healthy(self, nodes: set[str], timeout: float = 30) -> dict[str, str]:
+        """Until the page shows exactly `nodes`, each healthy."""
+        wait_until(lambda: self.node_health() == dict.fromkeys(nodes, "healthy"), timeout=timeout,
+                   what=f"the page to show {sorted(nodes)} healthy", service="dashboard", interval=0.5)
+        return self.node_health()
+
+    def seconds_until(self, node: str, health: str, since: float, within: float) -> float:
+        """Seconds from `since` (a monotonic time: the fault, the restart) until the page shows the
+        node with that health; an AgilityError when that takes more than `within`."""
+        wait_until(lambda: self.node_health().get(node) == health, timeout=max(0.0, since + within - time.monotonic()),
+                   what=f"the page to show {node} {health} within {within:.0f} s", service="dashboard", interval=0.25)
+        return time.monotonic() - since
+
+    def photograph(self, name: str) -> None:
+        self.shots.append((name, self.page.screenshot(full_page=True)))

@@ -1,0 +1,1 @@
+"""`agility dashboard`: one pane of glass over the attached cluster and the clusters it links to."""
