@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from agility.checks import pipeline, reconcile
 from agility.checks.job_process import JobProcess
-from agility.checks.outage import NotTheSandbox, SinkJob
+from agility.checks.outage import SinkJob, sandbox_behind
 from agility.checks.shared_dataset import Say
 from agility.clients.edge_kafka import committed_offsets, topic_offsets
 from agility.config.areas import SINKS, Area
@@ -26,7 +26,6 @@ from agility.core.errors import AgilityError
 from agility.core.processes import is_alive
 from agility.core.waiting import wait_until
 from agility.jobs.ledger import Ledger
-from agility.sandbox.cluster import Sandbox
 from agility.sandbox.network import ip
 
 SEED = 11  # the failure act's orders
@@ -126,11 +125,8 @@ class SandboxFaults:
     whatever is still down (a test's finalizer)."""
 
     def __init__(self, profile):
-        cluster = (profile.extra.get("sandbox") or {}).get("cluster")
-        if not cluster:
-            raise NotTheSandbox(f"profile {profile.name} is not an embedded sandbox: its nodes belong to the "
-                                "cluster's operators, and the suite kills none of them")
-        self.sandbox = Sandbox(cluster=cluster)
+        self.sandbox = sandbox_behind(profile, "its nodes belong to the cluster's operators, and the suite kills "
+                                               "none of them")
         self.killed: list[Fault] = []
 
     def instances(self) -> dict[tuple[str, str], int]:

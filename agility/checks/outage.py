@@ -41,17 +41,22 @@ class NotTheSandbox(AgilityError):
     """The profile is not the embedded sandbox: its services are not ours to stop."""
 
 
+def sandbox_behind(profile, refusal: str) -> Sandbox:
+    """The embedded sandbox cluster the profile points at; NotTheSandbox (saying `refusal`) for any
+    other cluster, whose processes belong to its operators."""
+    cluster = (profile.extra.get("sandbox") or {}).get("cluster")
+    if not cluster:
+        raise NotTheSandbox(f"profile {profile.name} is not an embedded sandbox: {refusal}")
+    return Sandbox(cluster=cluster)
+
+
 class SandboxStores:
     """Stops and starts the sandbox service behind a sink's store; `restore()` starts again
     whatever it stopped and did not start yet (a test's finalizer)."""
 
     def __init__(self, profile):
-        cluster = (profile.extra.get("sandbox") or {}).get("cluster")
-        if not cluster:
-            raise NotTheSandbox(f"profile {profile.name} is not the embedded sandbox: its stores belong to the "
-                                "cluster's operators, and the suite does not stop them to prove a sink rides out an outage")
-
-        self.sandbox = Sandbox(cluster=cluster)
+        self.sandbox = sandbox_behind(profile, "its stores belong to the cluster's operators, and the suite does "
+                                               "not stop them to prove a sink rides out an outage")
         self.stopped: dict[str, object] = {}
 
     def service(self, sink: str):
