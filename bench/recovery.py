@@ -34,10 +34,7 @@ def one_fault(profile, clients, area, name: str, count: int, rate: float) -> lis
         faults.recovered(sandbox, fault, clients, area, dataset, print)
         lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
             load, clients, area, dataset, lambda line: None)
-        first = load.samples[0][0]
-        before = load.rate(first, fault.at)
-        finished = next((at for at, done in load.samples if done >= load.count), float("inf"))
-        during = load.rate(fault.at, min(fault.restarted_at, finished))
+        before, during = load.rates_around(fault)
         return [name, f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
                 f"{before:.0f}", f"{during:.0f}", f"{during / before:.2f}" if before else "-",
                 "none" if not lost else f"{len(lost)} problems"]

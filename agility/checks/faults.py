@@ -2,7 +2,8 @@
 
 The load is the Kafka act's own jobs in the prod area, each a process as an operator runs it: the
 producer at a steady rate (acks=all) and the three sinks, which keep consuming while it produces.
-A fault lands once a share of the orders is acknowledged. Then both ways are checked: the jobs
+A fault lands once every sink has committed and the producer still has orders to send. Then both
+ways are checked: the jobs
 carried on and lost nothing (the ledger against the topic and every store), and what was killed
 came back to full health while nothing else was disturbed. Only the embedded sandbox's processes
 are killed: a remote cluster's belong to its operators (`NotTheSandbox`).
@@ -30,14 +31,14 @@ from agility.sandbox.network import ip
 
 SEED = 11  # the failure act's orders
 JOB_TIMEOUT_S = 300
-QUIET_S = 20.0
+QUIET_S = 20.0  # a sink stops after this long at lag 0: longer than a broker failover stalls the producer
 HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
-DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes  # a sink stops after this long at lag 0: longer than a broker failover stalls the producer
+DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes
 
 
 @dataclass
 class Load:
-    """The producer and the three sinks, running; `rates()` samples the ledger as it grows."""
+    """The producer and the three sinks, running; `watch()` samples the ledger as it grows."""
 
     producer: JobProcess
     sinks: dict[str, SinkJob]
@@ -69,6 +70,13 @@ class Load:
         if len(inside) < 2 or inside[-1][0] == inside[0][0]:
             return 0.0
         return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+    def rates_around(self, fault: Fault) -> tuple[float, float]:
+        """Acknowledged records a second before the fault, and while the instance was down (up to
+        its restart, or the producer's last order if that came first)."""
+        first = self.samples[0][0] if self.samples else fault.at
+        finished = next((at for at, done in self.samples if done >= self.count), float("inf"))
+        return self.rate(first, fault.at), self.rate(fault.at, min(fault.restarted_at or fault.at, finished))
 
     def close(self) -> None:
         self.stop.set()
@@ -110,6 +118,7 @@ class Fault:
     service: str  # a service's name, or NODE or LINK
     node: str
     pids: list[int]  # the processes killed (none for a cut link)
+    hit: list[tuple]  # (service, node) of each instance killed, in the sandbox's start order
     at: float  # monotonic time of the fault
     before: dict[tuple[str, str], int]  # (service, node) → pid of every instance, just before
     restarted_at: float | None = None
@@ -140,24 +149,23 @@ class SandboxFaults:
 
     def kill(self, service: str, node_name: str) -> Fault:
         before = self.instances()
-        pid = self.sandbox.services[service].kill(self.node(service, node_name))
-        return self._happened(Fault(service, node_name, [pid], time.monotonic(), before))
+        instance = self.sandbox.services[service], self.node(service, node_name)
+        pid = instance[0].kill(instance[1])
+        return self._happened(Fault(service, node_name, [pid], [instance], time.monotonic(), before))
 
     def kill_node(self, node_name: str) -> Fault:
         """SIGKILL every service process of the node, as when the machine dies."""
         before = self.instances()
-        pids = [service.kill(node) for service, node in self._placed_on(node_name) if service.pid(node)]
-        return self._happened(Fault(NODE, node_name, pids, time.monotonic(), before))
+        hit = [(service, node) for service in self.sandbox.services.values() for node in service.nodes
+               if node.name == node_name and service.pid(node)]
+        pids = [service.kill(node) for service, node in hit]
+        return self._happened(Fault(NODE, node_name, pids, hit, time.monotonic(), before))
 
     def cut_link(self, node_name: str) -> Fault:
         """Take the node's network link down: its processes run on, unreachable (a partition)."""
         before = self.instances()
         ip("-n", self.sandbox.network.netns(node_name), "link", "set", "eth0", "down")
-        return self._happened(Fault(LINK, node_name, [], time.monotonic(), before))
-
-    def _placed_on(self, node_name: str) -> list:
-        return [(service, node) for service in self.sandbox.services.values() for node in service.nodes
-                if node.name == node_name]
+        return self._happened(Fault(LINK, node_name, [], [], time.monotonic(), before))
 
     def _happened(self, fault: Fault) -> Fault:
         self.killed.append(fault)
@@ -171,15 +179,13 @@ class SandboxFaults:
             ip("-n", self.sandbox.network.netns(fault.node), "link", "set", "eth0", "up")
             fault.restarted_at = time.monotonic()
             return f"the link of {fault.node} is up again"
-        placed = [(service, node) for service, node in self._placed_on(fault.node)
-                  if fault.service in (NODE, service.name) and service.pid(node) is None]
-        for service, node in placed:  # in the sandbox's start order: sshd first
+        for service, node in fault.hit:  # in the sandbox's start order: sshd first
             service.start_on(node)
-        for service, node in placed:
+        for service, node in fault.hit:
             service.wait_ready_on(node)
         fault.restarted_at = time.monotonic()
         return "started again: " + ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)})"
-                                             for service, node in placed)
+                                             for service, node in fault.hit)
 
     def restore(self) -> None:
         for fault in self.killed:
@@ -189,8 +195,7 @@ class SandboxFaults:
     def undisturbed_problems(self, fault: Fault) -> list[str]:
         """Every instance the fault did not kill runs on with the pid it had before it."""
         now = self.instances()
-        hit = {(service, node) for service, node in fault.before
-               if node == fault.node and fault.pids and fault.service in (NODE, service)}
+        hit = {(service.name, node.name) for service, node in fault.hit}
         return [f"{service}@{node} was pid {pid} before the fault, now {now.get((service, node), 'not running')}"
                 for (service, node), pid in fault.before.items() if (service, node) not in hit and now.get((service, node)) != pid]
 
@@ -215,7 +220,7 @@ class SandboxFaults:
         replicas = len(next(iter(partitions.values()))["replica_nodes"])
         return f"{len(partitions)} partitions of {area.topic(dataset)}, each with {replicas} replicas in sync"
 
-    def cassandra_level(self, keyspace: str) -> str | None:
+    def cassandra_level(self) -> str | None:
         cassandra = self.sandbox.services["cassandra"]
         if not cassandra.cluster_ready():
             return None
@@ -356,13 +361,13 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
 
 def whole(faults: SandboxFaults, clients, area: Area, dataset: str) -> str | None:
     """Every service a node carries whole again (None until then)."""
-    found = [faults.kafka_in_sync(clients, area, dataset), faults.cassandra_level(area.keyspace), faults.hdfs_replicated()]
+    found = [faults.kafka_in_sync(clients, area, dataset), faults.cassandra_level(), faults.hdfs_replicated()]
     return None if None in found else "; ".join(found)
 
 
 HEALTH = {  # each service's own word that it is whole again (None until then)
     "kafka": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
-    "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(area.keyspace),
+    "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(),
     "datanode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
     NODE: whole,
     LINK: whole,
@@ -384,10 +389,7 @@ def recovered(faults: SandboxFaults, fault: Fault, clients, area: Area, dataset:
 
 def recovery_report(load: Load, fault: Fault) -> str:
     """Fault → healthy, restart → healthy, and the producer's rate before and while it was down."""
-    first = load.samples[0][0] if load.samples else fault.at
-    before = load.rate(first, fault.at)
-    finished = next((at for at, done in load.samples if done >= load.count), None)
-    during = load.rate(fault.at, min(fault.restarted_at or fault.at, finished or float("inf")))
+    before, during = load.rates_around(fault)
     ratio = f" ({during / before:.2f}×)" if before else ""
     return (f"{fault.service}@{fault.node}: down {fault.restarted_at - fault.at:.1f} s, "
             f"healthy {fault.healthy_at - fault.restarted_at:.1f} s after its restart, "

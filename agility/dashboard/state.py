@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
-from agility.config import areas, cluster_registry, profiles
+from agility.config import areas, cluster_registry
 from agility.core.errors import AgilityError
 from agility.reach import survey
 from agility.reach.tunnel import service_endpoints
@@ -49,7 +49,7 @@ def look(name: str, profile_name: str, probe: survey.Survey | None) -> tuple[Clu
         if probe is not None:
             probe.close()
         return state, None
-    profile = profiles.load(profile_name)
+    profile = reach.profile
     state.areas = sorted(areas.load_all(profile.extra.get("areas")))
     try:
         probe = probe or survey.Survey(profile)

@@ -142,6 +142,11 @@ class ClusterShell:
             self._nodes[name] = self._client(address, 22, sock=channel)
         return self._nodes[name]
 
+    def bastion_session_alive(self) -> bool:
+        """Whether the session to the bastion is open and still up (without opening one)."""
+        transport = self._bastion.get_transport() if self._bastion is not None else None
+        return transport is not None and transport.is_active()
+
     def forget(self, name: str) -> None:
         """Close the session to a node (e.g. one that dropped); the next use opens a new one."""
         client = self._nodes.pop(name, None)

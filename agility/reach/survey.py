@@ -26,6 +26,7 @@ AVAILABLE, UNAVAILABLE, UNCONFIGURED = "AVAILABLE", "UNAVAILABLE", "UNCONFIGURED
 class Reachability:
     status: str
     reason: str
+    profile: Profile | None = None  # loaded on the way, when it could be
 
 
 def sandbox_link_missing(profile: Profile) -> str | None:
@@ -56,12 +57,12 @@ def reachability(profile_name: str, patience: float = 3.0) -> Reachability:
             return Reachability(UNAVAILABLE, str(error))
         return Reachability(UNCONFIGURED, str(error))
     if (why := sandbox_link_missing(profile)) is not None:
-        return Reachability(UNAVAILABLE, why)
+        return Reachability(UNAVAILABLE, why, profile)
     try:
         banner = bastion_banner(profile.bastion.host, profile.bastion.port, patience)
     except OSError as error:
-        return Reachability(UNAVAILABLE, f"bastion {profile.bastion.host}:{profile.bastion.port}: {error}")
-    return Reachability(AVAILABLE, f"bastion {profile.bastion.host}:{profile.bastion.port} answers {banner}")
+        return Reachability(UNAVAILABLE, f"bastion {profile.bastion.host}:{profile.bastion.port}: {error}", profile)
+    return Reachability(AVAILABLE, f"bastion {profile.bastion.host}:{profile.bastion.port} answers {banner}", profile)
 
 
 class Survey:
@@ -114,8 +115,7 @@ class Survey:
     def no_answer(self, error: Exception) -> str:
         """A timeout is no refusal: say which it was. A dead bastion session is dropped, and the
         next question opens a new one."""
-        transport = self.shell._bastion.get_transport() if self.shell._bastion else None
-        if transport is None or not transport.is_active():
+        if not self.shell.bastion_session_alive():
             self.shell.close()
             return f"the bastion session ended ({type(error).__name__}: {error})"
         return f"no answer within {self.patience:.0f} s"
