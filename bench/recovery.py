@@ -2,7 +2,7 @@
 from the fault to the service's own word that it is whole again, and the producer's acknowledged
 rate while the instance was down against its rate before the fault (the reference, same run).
 
-    /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 8000] [--rate 200]
+    /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 12000] [--rate 200]
 
 The cluster must be up (`agility sandbox up --clusters production`); it is left whole.
 """
@@ -46,7 +46,7 @@ def one_fault(profile, clients, area, name: str, count: int, rate: float) -> lis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="sandbox-production")
-    parser.add_argument("--count", type=int, default=8000)
+    parser.add_argument("--count", type=int, default=12000)
     parser.add_argument("--rate", type=float, default=200)
     args = parser.parse_args(argv)
     profile = profiles.load(args.profile)
