@@ -2,7 +2,8 @@
 Feature: Nodes die under load and the platform keeps serving
   On the pure-production cluster (three agents: Kafka with 3 replicas and min.insync 2, Cassandra
   with 3 replicas written at QUORUM, HDFS with 3 replicas), the Kafka act's producer and sinks run
-  in prod as prod's accounts while an instance, or a whole node, is killed with SIGKILL. Each fault is checked both
+  in prod as prod's accounts while an instance, or a whole node, is killed with SIGKILL, or a node is
+  cut off the network (its processes run on, unreachable, and come back to a cluster that moved on). Each fault is checked both
   ways: the jobs carried on and lost nothing, and what was killed came back to full health with
   nothing else disturbed. It comes back as it went: the same generic instance, started again, with
   no hand tuning.
@@ -26,3 +27,13 @@ Feature: Nodes die under load and the platform keeps serving
       | a Cassandra node is killed with SIGKILL                            | what was killed is started again | every Cassandra node is UN again and a repair of prod's keyspace completes                       |
       | a DataNode is killed with SIGKILL                                  | what was killed is started again | every DataNode is live again and no block is under-replicated                                    |
       | a whole agent node is lost, every process on it killed with SIGKILL | what was killed is started again | the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes |
+      | an agent node's network link is cut                                  | the link is restored               | the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes |
+
+  Scenario: An executor's agent loses its NodeManager mid-job: the Spark job finishes with the exact answer
+    Given a prod Spark job runs on YARN, its executor computing in Python workers on an agent of its own
+    When the NodeManager of the executor's agent is killed with SIGKILL, with every process of its containers
+    Then the ResourceManager declares that NodeManager LOST
+    When what was killed is started again
+    Then every NodeManager is RUNNING again in the ResourceManager
+    And the Spark job gets a new executor and finishes with the exact answer
+    And nothing else on the cluster was disturbed, and the job's recovery is reported

@@ -45,6 +45,7 @@ Feature: Two clusters under one pane of glass
     Given "shared" links to "production" and the operator's dashboard runs on this host's loopback
     When a browser opens the dashboard
     Then its switch control lists exactly "shared" and "production", and it shows shared's nodes, each healthy
+    And it shows the data flowing in each of shared's work areas: topic offsets, files, rows and queue usage, every source answering
     When the browser switches to "production"
     Then it shows production's nodes, each healthy
     When production's agent-3 is lost, every process on it killed with SIGKILL

@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import faults
+from agility.checks import executor_loss, faults
 
 
 @given("the production cluster is up and the prod area's developer is provisioned on it", target_fixture="developer")
@@ -56,4 +56,40 @@ def sinks_lost_nothing(load, developer, narrate):
 @then("nothing else on the cluster was disturbed, and the recovery time is reported")
 def undisturbed(sandbox_faults, fault, load, narrate):
     narrate(faults.recovery_report(load, fault))
+    assert not sandbox_faults.undisturbed_problems(fault)
+
+
+@given("a prod Spark job runs on YARN, its executor computing in Python workers on an agent of its own",
+       target_fixture="spark_job")
+def spark_job_computing(sandbox_faults, developer, narrate):
+    job = executor_loss.start_job(developer.clients, developer.shell, developer.area, narrate)
+    executor_loss.computing(sandbox_faults, developer.clients, job, narrate)
+    return job
+
+
+@when("the NodeManager of the executor's agent is killed with SIGKILL, with every process of its containers",
+      target_fixture="fault")
+def executor_host_killed(sandbox_faults, spark_job, narrate):
+    return executor_loss.kill_executor_host(sandbox_faults, spark_job, narrate)
+
+
+@then("the Spark job gets a new executor and finishes with the exact answer")
+def exact_answer(sandbox_faults, spark_job, fault, narrate):
+    executor_loss.new_executor(sandbox_faults, spark_job, fault, narrate)
+    assert not executor_loss.answer_problems(spark_job, fault, narrate)
+
+
+@then("the ResourceManager declares that NodeManager LOST")
+def declared_lost(sandbox_faults, fault, narrate):
+    executor_loss.declared_lost(sandbox_faults, fault, narrate)
+
+
+@then("every NodeManager is RUNNING again in the ResourceManager")
+def nodemanagers_running(sandbox_faults, fault, developer, narrate):
+    faults.recovered(sandbox_faults, fault, developer.clients, developer.area, None, narrate)
+
+
+@then("nothing else on the cluster was disturbed, and the job's recovery is reported")
+def job_undisturbed(sandbox_faults, fault, spark_job, narrate):
+    narrate(executor_loss.recovery_report(fault, spark_job))
     assert not sandbox_faults.undisturbed_problems(fault)

@@ -132,6 +132,13 @@ def lists_linked(dashboard, cluster_profiles, first, second, home, narrate):
     assert dashboard.listed() == [first, second] and dashboard.shown() == home
 
 
+@then(parsers.parse("it shows the data flowing in each of {name}'s work areas: topic offsets, files, rows and "
+                    "queue usage, every source answering"))
+def shows_flow(dashboard, cluster_profiles, name, narrate):
+    for area, cells in sorted(dashboard.wait_for_flow(dashboard_view.work_areas(cluster_profiles[name])).items()):
+        narrate(f"{area}: " + ", ".join(f"{measure} {text}" for measure, text in cells.items()))
+
+
 @when(parsers.parse('the browser switches to "{name}"'))
 def switch(dashboard, name, narrate):
     dashboard.photograph(f"dashboard: {dashboard.shown()}")

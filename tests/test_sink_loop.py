@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from kafka import TopicPartition
+from kafka.errors import CommitFailedError
 
 from agility.config import areas
 from agility.core import retry
@@ -54,8 +55,9 @@ class FakeConsumer:
     def topics(self):
         return {TOPIC}
 
-    def subscribe(self, topics):
+    def subscribe(self, topics, listener=None):
         assert topics == [TOPIC]
+        self.listener = listener
 
     def poll(self, timeout_ms):
         if not self.polls:
@@ -163,6 +165,10 @@ class UnitsSink(ListSink):
     def held(self):
         return {partition: held[0].offset for partition, held in self.buffered.items() if held}
 
+    def forget(self, partitions):
+        for partition in partitions:
+            self.buffered.pop(partition, None)
+
     def flush_next(self, final=False):
         for partition, held in sorted(self.buffered.items()):
             if len(held) >= self.size or (final and held):
@@ -245,3 +251,48 @@ def test_a_group_given_no_partition_is_one_line():
     with pytest.raises(AgilityError, match=f"^group {AREA.group('orders', 'list')} got no partition of {TOPIC} "
                                            "within 0 s"):
         run(consumer, ListSink(), assignment_timeout=0)
+
+
+class RejoiningConsumer(FakeConsumer):
+    """Serves partition 0's log from its position, two records a poll; refuses the commit numbered
+    `refuse` (its session expired), and at the next poll loses its partitions and is given them
+    back, its position read from the last commit, as kafka-python does after a lost membership."""
+
+    def __init__(self, log: list[SimpleNamespace], refuse: int):
+        super().__init__([log], partitions=1)
+        self.log, self.refuse, self.lost, self.seeks = log, refuse, False, []
+
+    def poll(self, timeout_ms):
+        tp = self.partitions[0]
+        if self.lost:
+            self.lost = False
+            self.listener.on_partitions_lost({tp})
+            self.positions[tp] = self.committed(tp) or 0
+            self.listener.on_partitions_assigned({tp})
+        taken = self.log[self.positions[tp]:self.positions[tp] + 2]
+        if taken:
+            self.positions[tp] = taken[-1].offset + 1
+        return {tp: taken} if taken else {}
+
+    def seek(self, tp, offset):
+        self.seeks.append((tp.partition, offset))
+        self.positions[tp] = offset
+
+    def commit(self, offsets):
+        if len(self.commits) + 1 == self.refuse and not self.seeks:
+            self.lost = True
+            raise CommitFailedError("UnknownMemberIdError")
+        super().commit(offsets)
+
+
+def test_a_sink_whose_commit_is_refused_rejoins_and_stores_each_record_once():
+    # the refused commit is the one after the first unit [0, 1] was written (commits: {0: 0}, then that)
+    consumer = RejoiningConsumer([good(0, offset) for offset in range(6)], refuse=2)
+    store = UnitsSink(size=2)
+    lines = []
+    result, _ = run(consumer, store, log=lines.append)
+    assert store.files == [[0, 1], [2, 3], [4, 5]]  # the unit held at the loss is read again, the written one not
+    assert consumer.seeks == [(0, 2)] and consumer.committed(consumer.partitions[0]) == 6
+    assert result.final_lag == 0 and result.caught_up
+    assert any("the group refused the commit" in line for line in lines)
+    assert any("partitions [0] lost with the group membership" in line for line in lines)

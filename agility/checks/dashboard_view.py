@@ -1,6 +1,6 @@
 """The operator's dashboard as a person sees it: `agility dashboard` running as its own process,
 its page in headless Chromium (`clients.browser`). What is read is what the page shows: the
-switch control's entries, the cluster shown, each node row's health."""
+switch control's entries, the cluster shown, each node row's health, the data flowing per area."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 import time
 
 from agility.checks.job_process import JobProcess
+from agility.config import areas
+from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+/")
@@ -17,11 +19,16 @@ URL = re.compile(r"http://127\.0\.0\.1:\d+/")
 def start_dashboard(registry: str, started=lambda job: None) -> tuple[JobProcess, str]:
     """`agility dashboard --port 0` on the operator's clusters file; the process and its URL."""
     job = JobProcess("dashboard", [sys.executable, "-m", "agility.cli", "dashboard", "--port", "0"],
-                     env={"AGILITY_CLUSTERS": registry})
+                     env={"AGILITY_CLUSTERS": registry}, grace=25)  # SIGTERM: it leaves its tunnels
     started(job)
     found = wait_until(lambda: URL.search(job.output()), timeout=60, what="the dashboard's URL on its output",
                        service="agility dashboard", alive=job.running, log=job.log)
     return job, found.group(0)
+
+
+def work_areas(profile) -> set[str]:
+    """The areas the dashboard shows a cluster with: every declared one, as the profile names them."""
+    return set(areas.load_all(profile.extra.get("areas")))
 
 
 class DashboardPage:
@@ -62,6 +69,37 @@ class DashboardPage:
         wait_until(lambda: self.node_health().get(node) == health, timeout=max(0.0, since + within - time.monotonic()),
                    what=f"the page to show {node} {health} within {within:.0f} s", service="dashboard", interval=0.25)
         return time.monotonic() - since
+
+    def flow(self) -> dict[str, dict[str, str]]:
+        """The "data flowing" table as shown: area → measure (topics, offsets, hdfs_files, ...) → its
+        cell's text (a number, or why the source gave none)."""
+        return self.page.evaluate(
+            "() => { const found = {};"
+            " for (const cell of document.querySelectorAll('#flow td[data-area][data-measure]')) {"
+            "   (found[cell.dataset.area] ??= {})[cell.dataset.measure] = cell.textContent; }"
+            " return found; }")
+
+    def failed_cells(self) -> dict[str, dict[str, str]]:
+        """The flow cells the page marks failed (a source that gave no number): area → measure → why."""
+        return self.page.evaluate(
+            "() => { const found = {};"
+            " for (const cell of document.querySelectorAll('#flow td[data-area][data-measure][data-ok=failed]')) {"
+            "   (found[cell.dataset.area] ??= {})[cell.dataset.measure] = cell.textContent; }"
+            " return found; }")
+
+    def wait_for_flow(self, areas: set[str], timeout: float = 60) -> dict[str, dict[str, str]]:
+        """The data flowing, once the page shows a row for each area and every source answered in
+        them; an AgilityError naming the cells still failed when that takes more than `timeout`."""
+
+        def answered() -> dict | None:
+            shown = self.flow()
+            return shown if areas <= set(shown) and not self.failed_cells() else None
+
+        try:
+            return wait_until(answered, timeout=timeout, interval=0.5, service="dashboard",
+                              what=f"the data flowing of areas {sorted(areas)}, every source answering")
+        except AgilityError as error:
+            raise AgilityError(f"{error}; shown: {self.flow()}; failed: {self.failed_cells()}") from None
 
     def photograph(self, name: str) -> None:
         self.shots.append((name, self.page.screenshot(full_page=True)))

@@ -12,6 +12,7 @@ are killed: a remote cluster's belong to its operators (`NotTheSandbox`).
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 import time
@@ -24,16 +25,18 @@ from agility.checks.shared_dataset import Say
 from agility.clients.edge_kafka import committed_offsets, topic_offsets
 from agility.config.areas import SINKS, Area
 from agility.core.errors import AgilityError
-from agility.core.processes import is_alive
+from agility.core.processes import cmdline, descendants, is_alive, send
 from agility.core.waiting import wait_until
 from agility.jobs.ledger import Ledger
 from agility.sandbox.network import ip
 
 SEED = 11  # the failure act's orders
 JOB_TIMEOUT_S = 300
+LEFT_AT_FAULT = 1000  # orders the producer still has to send when the fault lands: more than the 800 the act awaits
 QUIET_S = 20.0  # a sink stops after this long at lag 0: longer than a broker failover stalls the producer
 HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
 DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes
+NODE_STATES = "NEW,RUNNING,UNHEALTHY,DECOMMISSIONING,DECOMMISSIONED,LOST,REBOOTED,SHUTDOWN"  # YARN's NodeState: all of them
 
 
 @dataclass
@@ -161,6 +164,32 @@ class SandboxFaults:
         pids = [service.kill(node) for service, node in hit]
         return self._happened(Fault(NODE, node_name, pids, hit, time.monotonic(), before))
 
+    def kill_with_children(self, service: str, node_name: str) -> Fault:
+        """SIGKILL the instance and every process it started (a NodeManager's containers: the Spark
+        executor there, its Python workers), as when the host's share of the service dies at once."""
+        before = self.instances()
+        instance = self.sandbox.services[service], self.node(service, node_name)
+        children = descendants(instance[0].pid(instance[1]) or 0)  # before the kill: orphans are re-parented
+        pids = [instance[0].kill(instance[1]), *[pid for pid in children if send(pid, signal.SIGKILL)]]
+        return self._happened(Fault(service, node_name, pids, [instance], time.monotonic(), before))
+
+    def containers(self, application_id: str) -> list[tuple[str, str, int]]:
+        """(node, kind, pid) of each process of the YARN application's containers: "application
+        master", "executor", and "python worker" for the Python processes under them, from the
+        NodeManagers' own process trees (the containers are their children)."""
+        containers = "container_" + application_id.removeprefix("application_") + "_"
+        nodemanager = self.sandbox.services["nodemanager"]
+        found = []
+        for node in nodemanager.nodes:
+            for pid in descendants(nodemanager.pid(node) or 0):
+                line = " ".join(cmdline(pid))
+                kind = ("application master" if "ExecutorLauncher" in line and containers in line else
+                        "executor" if "ExecutorBackend" in line and containers in line else
+                        "python worker" if "pyspark" in line else None)
+                if kind:
+                    found.append((node.name, kind, pid))
+        return found
+
     def cut_link(self, node_name: str) -> Fault:
         """Take the node's network link down: its processes run on, unreachable (a partition)."""
         before = self.instances()
@@ -211,6 +240,23 @@ class SandboxFaults:
         return self.sandbox.services[service].nodes[-1].name
 
     # --- each service's own word on its health ----------------------------------------------------
+    def yarn_nodes(self) -> dict[str, str]:
+        """NodeManager → its state in the ResourceManager (RUNNING, LOST, ...), by the names the
+        ResourceManager knows it under: its host name and the address of its node id."""
+        nodes = self.sandbox.services["nodemanager"].rest("nodes?states=" + NODE_STATES).get("nodes") or {}
+        states = {}
+        for node in nodes.get("node", []):
+            states[node["nodeHostName"]] = states[node["id"].rsplit(":", 1)[0]] = node["state"]
+        return states
+
+    def yarn_running(self) -> str | None:
+        """Every NodeManager RUNNING in the ResourceManager (None until then)."""
+        states = self.yarn_nodes()
+        wanted = [node.name for node in self.sandbox.services["nodemanager"].nodes]
+        if any(states.get(name) != "RUNNING" for name in wanted):
+            return None
+        return f"{len(wanted)} NodeManagers RUNNING in the ResourceManager"
+
     def kafka_in_sync(self, clients, area: Area, dataset: str) -> str | None:
         """Every partition of the dataset's topic has all its replicas in sync (None until then)."""
         partitions = _partitions(clients, area, dataset)
@@ -308,9 +354,10 @@ def fault_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dat
     producer has orders left to send."""
     if fault not in FAULTS:
         raise AgilityError(f"no fault {fault!r}; faults: {'; '.join(FAULTS)}")
-    if not load.producer.running():
-        raise AgilityError(f"the producer finished before the fault ({load.acknowledged()} of {load.count} "
-                           "acknowledged): the load was over before it could meet it; produce more orders")
+    left = load.count - load.acknowledged()
+    if not load.producer.running() or left < LEFT_AT_FAULT:
+        raise AgilityError(f"only {left} of {load.count} orders were left to acknowledge when the sinks were steady: "
+                           f"the load was (nearly) over before the fault could meet it; produce more orders")
     happened = FAULTS[fault](faults, clients, area, dataset)
     what = f"the link of {happened.node} cut" if happened.service == LINK else (
         f"SIGKILL {happened.service}@{happened.node}" if happened.service != NODE else f"SIGKILL every process of {happened.node}")
@@ -369,6 +416,7 @@ HEALTH = {  # each service's own word that it is whole again (None until then)
     "kafka": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
     "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(),
     "datanode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
+    "nodemanager": lambda faults, clients, area, dataset: faults.yarn_running(),
     NODE: whole,
     LINK: whole,
 }

@@ -12,8 +12,10 @@ from agility.core.errors import AgilityError
 
 
 class JobProcess:
-    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None):
-        self.name = name
+    """`grace`: seconds `close()` lets it end on SIGTERM (to close what it opened) before SIGKILL."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None = None, grace: float = 0.0):
+        self.name, self.grace = name, grace
         handle, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".log")
         self.log = Path(path)
         with open(handle, "wb") as out:
@@ -35,6 +37,12 @@ class JobProcess:
                                f"{self.output()[-2000:]}") from None
 
     def close(self) -> None:
+        if self.running() and self.grace:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                pass
         if self.running():
             self.process.kill()  # SIGKILL also ends a stopped process
             self.process.wait(timeout=10)

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -52,7 +54,10 @@ def handler_for(board: Board) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(board: Board, port: int, ready=print) -> None:
-    """Serve until interrupted; `ready(url)` once listening."""
+    """Serve until interrupted (^C or SIGTERM); `ready(url)` once listening. The board is stopped on
+    the way out: its bastion sessions closed, its tunnels left."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     server = ThreadingHTTPServer((LOOPBACK, port), handler_for(board))
     server.daemon_threads = True
     ready(f"http://{LOOPBACK}:{server.server_address[1]}/")
@@ -61,3 +66,7 @@ def serve(board: Board, port: int, ready=print) -> None:
     finally:
         server.server_close()
         board.stop()
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt

@@ -1,8 +1,10 @@
 """What the dashboard shows of a cluster, refreshed in the background: its nodes and service
-endpoints, each asked through the cluster's own bastion (reach.survey), and its work areas.
+endpoints, each asked through the cluster's own bastion (reach.survey), its work areas, and the
+data flowing in each area (dashboard.flow, through the tunnels this host shares into the cluster).
 
 One watcher per cluster keeps one operator session to its bastion and refreshes every
-`interval` seconds, so a page asking for the state never waits on a slow or dead cluster."""
+`interval` seconds, so a page asking for the state never waits on a slow or dead cluster. The
+flow is read by a second thread of the watcher's: a slow store never delays the nodes' health."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
-from agility.config import areas, cluster_registry
+from agility.config import areas, cluster_registry, profiles
 from agility.core.errors import AgilityError
+from agility.dashboard.flow import Flow, FlowState
 from agility.reach import survey
 from agility.reach.tunnel import service_endpoints
 
 REFRESH_S = 2.0
+FLOW_REFRESH_S = 10.0  # counting rows reads every table: often enough to see data flow, rare enough not to load it
 
 
 @dataclass
@@ -66,13 +70,48 @@ def look(name: str, profile_name: str, probe: survey.Survey | None) -> tuple[Clu
 
 
 class Watcher:
-    """One cluster's state, refreshed by a thread of its own until `stop()`."""
+    """One cluster's state, refreshed by a thread of its own until `stop()`; its data flow by another."""
 
     def __init__(self, name: str, profile_name: str, interval: float = REFRESH_S):
         self.name, self.profile_name, self.interval = name, profile_name, interval
         self.state = ClusterState(name, profile_name, "UNKNOWN", "not looked at yet")
+        self.flow = FlowState()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.run, name=f"watch-{name}", daemon=True)
+        self.flow_thread = threading.Thread(target=self.run_flow, name=f"flow-{name}", daemon=True)
+
+    def as_json(self) -> dict:
+        return {**self.state.as_json(), "flow": self.flow.as_json()}
+
+    def run_flow(self) -> None:
+        """Read the flow while the cluster is available; leave its tunnels while it is not, and on stop."""
+        flow: Flow | None = None
+        try:
+            while not self.stopped.is_set():
+                state = self.state
+                try:
+                    if state.status != survey.AVAILABLE:
+                        flow = self.leave(flow)
+                        self.flow = FlowState(f"not read: the cluster is {state.status.lower()} ({state.reason})",
+                                              checked_at=time.time())
+                    else:
+                        flow = flow or Flow(profiles.load(self.profile_name))
+                        self.flow = flow.look()
+                except Exception as error:  # noqa: BLE001 - the page shows why, the watcher goes on
+                    self.flow = FlowState(f"not read: {' '.join(str(error).split())}", checked_at=time.time())
+                    flow = self.leave(flow)
+                self.stopped.wait(max(self.interval, FLOW_REFRESH_S))
+        finally:
+            self.leave(flow)
+
+    def leave(self, flow: Flow | None) -> None:
+        """Close the flow's sessions and leave its tunnels; a failure to is shown, not raised."""
+        if flow is None:
+            return
+        try:
+            flow.close()
+        except Exception as error:  # noqa: BLE001 - the page shows why, the watcher goes on
+            self.flow = FlowState(f"closing its tunnels failed: {' '.join(str(error).split())}", checked_at=time.time())
 
     def run(self) -> None:
         probe = None
@@ -88,10 +127,18 @@ class Watcher:
 
     def start(self) -> Watcher:
         self.thread.start()
+        self.flow_thread.start()
         return self
 
     def stop(self) -> None:
         self.stopped.set()
+
+    def join(self, timeout: float) -> None:
+        """Until both threads ended (their sessions and tunnels closed), at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        for thread in (self.thread, self.flow_thread):
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class Board:
@@ -112,8 +159,12 @@ class Board:
 
     def cluster(self, name: str) -> dict | None:
         watcher = self.watchers.get(name)
-        return None if watcher is None else watcher.state.as_json()
+        return None if watcher is None else watcher.as_json()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20) -> None:
+        """Stop every watcher and wait for them to close their bastion sessions and leave their tunnels."""
         for watcher in self.watchers.values():
             watcher.stop()
+        deadline = time.monotonic() + timeout
+        for watcher in self.watchers.values():
+            watcher.join(max(0.0, deadline - time.monotonic()))

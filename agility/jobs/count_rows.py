@@ -1,9 +1,11 @@
 """The smallest real Spark job: count generated rows on a Spark master, report who counted.
 
     python -m agility.jobs.count_rows --master yarn --rows 100000 \\
-        [--area prod] [--cores N] [--memory 512m] [--queue QUEUE] [--app-name NAME]
+        [--area prod] [--cores N] [--memory 512m] [--queue QUEUE] [--app-name NAME] [--python-rows N]
 
-Prints one JSON line: rows counted, partitions, the executors that ran, the application id. With
+Prints one JSON line: rows counted, partitions, the executors that ran, the application id.
+With --python-rows the job also sums the squares of 0..N-1 in the executors' Python workers: CPU
+work that keeps the executors busy for a while, whose exact answer is known (N(N-1)(2N-1)/6). With
 --area the job is that area's and keeps to its Spark cap (agility/jobs/spark_limits.py): a request
 above it is refused before the session starts (exit status 2, one line `count_rows: ...`). On YARN
 it goes to the area's queue, or to --queue: without --area that is a developer's own session,
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", help="executor memory, e.g. 512m (default 512m, cut to the area's cap)")
     parser.add_argument("--queue", help="the YARN queue (default: the area's)")
     parser.add_argument("--app-name", default="agility-count-rows")
+    parser.add_argument("--python-rows", type=int, default=0,
+                        help="also sum the squares of this many numbers in the Python workers")
     parser.add_argument("--profile", help="where the area's cap is declared (default: the default profile, if readable)")
     args = parser.parse_args(argv)
     try:
@@ -58,12 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         frame = spark.range(0, args.rows, numPartitions=args.partitions)
         counted = frame.count()
         even = frame.filter("id % 2 = 0").count()
+        square_sum = (spark.sparkContext.range(0, args.python_rows, numSlices=args.partitions)
+                      .map(lambda number: number * number).sum()) if args.python_rows else None
         executors = sorted(
             {host for host in spark.sparkContext.parallelize(range(args.partitions), args.partitions)
              .map(lambda _: socket.gethostname()).collect()}
         )
         edge_jobs.print_result({
-            "rows": counted, "even": even, "partitions": frame.rdd.getNumPartitions(),
+            "rows": counted, "even": even, "python_rows": args.python_rows, "square_sum": square_sum,
+            "partitions": frame.rdd.getNumPartitions(),
             "executor_hosts": executors, "master": spark.sparkContext.master,
             "application_id": spark.sparkContext.applicationId, "seconds": round(time.monotonic() - started, 2),
             "area": args.area, "requested": resources,
@@ -75,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_on_edge(shell, profile, area=None, cores: int | None = None, memory: str | None = None, rows: int = 100_000,
                 app_name: str = "agility-count-rows", timeout: float = 300, master: str | None = None,
-                node: str | None = None) -> dict:
+                node: str | None = None, python_rows: int = 0, partitions: int | None = None) -> dict:
     """Run the job on `node` (default the profile's edge node) as the shell's user, as `area`'s
     job if given, on `master` (default the profile's); its result, or an AgilityError with the
     job's own one-line refusal or failure."""
     args = ["--master", master or profile.spark["master"], "--rows", str(rows), "--app-name", app_name,
             *(["--area", area.name, "--profile", profile.name] if area is not None else []),
-            *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else [])]
+            *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
+            *(["--python-rows", str(python_rows)] if python_rows else []),
+            *(["--partitions", str(partitions)] if partitions else [])]
     return edge_jobs.run_module(shell, MODULE, args, what=f"the Spark job {app_name}", timeout=timeout,
                                 node=node or profile.edge).checked()
 

@@ -19,7 +19,9 @@ store does not hold: a rerun resumes there.
 A sink that holds records back to write them in bigger units (HDFS files) says so with
 `held()`: the loop then commits a partition only up to the first offset the sink still holds,
 and after each unit the sink writes (`flush_next()`), so at most one written-but-uncommitted
-unit per partition can exist when the job dies.
+unit per partition can exist when the job dies. A partition the group takes away is let go the
+same way (`membership`): what the sink holds of it is dropped (`forget()`), and after a refused
+commit no further unit is written until the group has given the partitions back.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from agility.config.areas import Area
 from agility.core.errors import AgilityError, exit_status
 from agility.core.retry import retrying
 from agility.jobs import records
+from agility.jobs.membership import commit_refused, listener
 
 POLL_MS = 500
 ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its dead predecessor to leave the group
@@ -90,6 +93,9 @@ class BufferedSink(Sink, Protocol):
 
     def flush_next(self, final: bool = False) -> bool:
         """Store the next unit that is due (every unit when `final`); False when none was."""
+
+    def forget(self, partitions: set[int]) -> None:
+        """Drop what it holds of these partitions: they are read again from the committed offset."""
 
 
 @dataclass
@@ -167,6 +173,10 @@ class SinkRun:
         self.consumed: dict[int, int] = {}  # partition → next offset after the last record handled
         self.committed: dict = {}  # what Kafka has: the same offsets are not committed twice
         self.first_read = self.last_commit = self.caught_up_since = None
+        self.rewind: dict[int, int] = {}  # partition let go → the offset to read it again from
+        self.refused = False  # a commit was refused: nothing more is written until the group is rejoined
+        self.assignment_timeout = ASSIGNMENT_TIMEOUT_S
+        self.assigned_by = 0.0  # a group that gives no partition by then is an error
 
     def open(self) -> None:
         """The topic must exist; then the store is prepared, the dead letters' producer opened, the
@@ -178,18 +188,19 @@ class SinkRun:
         self.producer = self.clients.kafka_producer(account=self.account, acks="all", linger_ms=5, max_block_ms=30_000,
                                                     client_id=f"agility-sink-{self.sink.name}-dlq")
         self.dead_letters = DeadLetters(self.producer, self.area.dead_letter_topic(self.dataset), self.sink.name)
-        self.consumer.subscribe([self.topic])
+        self.consumer.subscribe([self.topic], listener=listener(self.let_go, self.resume))
         self.stop.install()
 
     def loop(self, *, stop_when_caught_up: bool, idle_timeout: float, deadline: float | None,
              assignment_timeout: float) -> None:
         """Poll and take each batch until a signal, the deadline, or (`stop_when_caught_up`) lag 0
         for `idle_timeout` seconds; a group given no partition within `assignment_timeout` is an error."""
-        assigned_by = self.started + assignment_timeout
+        self.assignment_timeout = assignment_timeout
+        self.assigned_by = self.started + assignment_timeout
         while not self.stopped(deadline):
             polled = self.consumer.poll(timeout_ms=POLL_MS)
             if not self.consumer.assignment():
-                if time.monotonic() > assigned_by:
+                if time.monotonic() > self.assigned_by:
                     raise AgilityError(f"group {self.group} got no partition of {self.topic} within "
                                        f"{assignment_timeout:.0f} s (another consumer of the same group holds them?)")
                 continue
@@ -239,7 +250,7 @@ class SinkRun:
 
     def flush_units(self, final: bool = False) -> None:
         """A buffered sink writes each unit that is due (every unit when `final`)."""
-        while self.buffered and self.in_store(partial(self.sink.flush_next, final=final)):
+        while self.buffered and not self.refused and self.in_store(partial(self.sink.flush_next, final=final)):
             self.commit()  # one unit, one commit: see the module's docstring
 
     def in_store(self, action: Callable[[], object]):
@@ -260,11 +271,42 @@ class SinkRun:
         held = self.sink.held() if self.buffered else {}
         offsets = {TopicPartition(self.topic, partition): OffsetAndMetadata(min(held.get(partition, after), after), "", -1)
                    for partition, after in self.consumed.items()}
-        if offsets and offsets != self.committed:
-            self.kafka(lambda: self.consumer.commit(offsets))
+        if offsets and offsets != self.committed and not self.refused:
+            try:
+                self.kafka(lambda: self.consumer.commit(offsets))
+            except Exception as error:  # noqa: BLE001 - only a refusal is handled, the rest raised as it is
+                if not commit_refused(error):
+                    raise
+                self.refused = True
+                self.log(f"{self.sink.name}: the group refused the commit ({error}): its partitions are read "
+                         "again from their committed offsets once it is rejoined")
+                return
             self.committed.update(offsets)
             self.result.commits += 1
             self.last_commit = time.monotonic()
+
+    def let_go(self, partitions: set[int], why: str) -> None:
+        """The group takes these partitions: what the sink holds of them is dropped, to be read
+        again from where its store ends (what a commit would have said), and none of their offsets
+        is committed any more."""
+        held = self.sink.held() if self.buffered else {}
+        self.rewind.update({partition: min(held.get(partition, after), after)
+                            for partition, after in self.consumed.items() if partition in partitions})
+        if self.buffered:
+            self.sink.forget(partitions)
+        for partition in partitions:
+            self.consumed.pop(partition, None)
+        self.committed = {tp: offset for tp, offset in self.committed.items() if tp.partition not in partitions}
+        self.assigned_by = time.monotonic() + self.assignment_timeout
+        self.log(f"{self.sink.name}: partitions {sorted(partitions)} {why}; held records dropped, read again "
+                 f"from {dict(sorted(self.rewind.items())) or 'the committed offsets'}")
+
+    def resume(self, assigned: list) -> None:
+        """The group gives partitions: a partition this sink let go is read again from where it held."""
+        for tp in assigned:
+            if tp.partition in self.rewind:
+                self.consumer.seek(tp, self.rewind.pop(tp.partition))
+        self.refused = False
 
     def idle_at_lag_0(self, idle_timeout: float) -> bool:
         """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""

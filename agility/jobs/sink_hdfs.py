@@ -125,6 +125,10 @@ class HdfsSink:
         self.files_written += 1
         return True
 
+    def forget(self, partitions: set[int]) -> None:
+        self.open = {partition: unit for partition, unit in self.open.items() if partition not in partitions}
+        self.ready = deque(unit for unit in self.ready if unit.partition not in partitions)
+
     def transient(self, error: BaseException) -> bool:
         return hdfs_write.transient(error)
 
