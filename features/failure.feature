@@ -3,7 +3,8 @@ Feature: Nodes die under load and the platform keeps serving
   On the pure-production cluster (three agents: Kafka with 3 replicas and min.insync 2, Cassandra
   with 3 replicas written at QUORUM, HDFS with 3 replicas), the Kafka act's producer and sinks run
   in prod as prod's accounts while an instance, or a whole node, is killed with SIGKILL, or a node is
-  cut off the network (its processes run on, unreachable, and come back to a cluster that moved on). Each fault is checked both
+  cut off the network (its processes run on, unreachable, and come back to a cluster that moved on).
+  A dead node is also replaced by a fresh one: empty disks, the same services set up by the same recipe. Each fault is checked both
   ways: the jobs carried on and lost nothing, and what was killed came back to full health with
   nothing else disturbed. It comes back as it went: the same generic instance, started again, with
   no hand tuning.
@@ -28,6 +29,7 @@ Feature: Nodes die under load and the platform keeps serving
       | a DataNode is killed with SIGKILL                                  | what was killed is started again | every DataNode is live again and no block is under-replicated                                    |
       | a whole agent node is lost, every process on it killed with SIGKILL | what was killed is started again | the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes |
       | an agent node's network link is cut                                  | the link is restored               | the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes |
+      | a whole agent node is lost, every process on it killed with SIGKILL | a fresh generic node takes its place: empty disks, the same services set up by the sandbox's own recipe | the fresh node's broker, Cassandra node and DataNode hold their replicas again and a repair of prod's keyspace completes |
 
   Scenario: An executor's agent loses its NodeManager mid-job: the Spark job finishes with the exact answer
     Given a prod Spark job runs on YARN, its executor computing in Python workers on an agent of its own

@@ -35,10 +35,16 @@ def started_again(sandbox_faults, fault, narrate):
     narrate(sandbox_faults.restart(fault))
 
 
+@when("a fresh generic node takes its place: empty disks, the same services set up by the sandbox's own recipe")
+def replaced(sandbox_faults, fault, narrate):
+    narrate(sandbox_faults.replace(fault))
+
+
 @then("every partition of the topic has its 3 replicas in sync again")
 @then("every Cassandra node is UN again and a repair of prod's keyspace completes")
 @then("every DataNode is live again and no block is under-replicated")
 @then("the node's broker, Cassandra node and DataNode are whole again and a repair of prod's keyspace completes")
+@then("the fresh node's broker, Cassandra node and DataNode hold their replicas again and a repair of prod's keyspace completes")
 def whole_again(sandbox_faults, fault, load, developer, narrate):
     faults.recovered(sandbox_faults, fault, developer.clients, developer.area, load.dataset, narrate)
 

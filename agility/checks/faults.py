@@ -216,6 +216,21 @@ class SandboxFaults:
         return "started again: " + ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)})"
                                              for service, node in fault.hit)
 
+    def replace(self, fault: Fault) -> str:
+        """A fresh generic node in the dead one's place: the same services, each set up again by
+        the sandbox's own recipe on an empty home (no data, no logs, configuration written anew),
+        its sshd started as on any node; then wait for each to be ready."""
+        if fault.service != NODE:
+            raise AgilityError(f"only a dead node is replaced, not {fault.service}@{fault.node}")
+        for service, node in fault.hit:  # in the sandbox's start order: sshd first
+            service.start_on(node) if service.name == "sshd" else service.replace_on(node)
+        for service, node in fault.hit:
+            service.wait_ready_on(node)
+        fault.restarted_at = time.monotonic()
+        return f"{fault.node} replaced by a fresh node: " + ", ".join(
+            f"{service.name} (pid {service.pid(node)}{'' if service.name == 'sshd' else ', empty home'})"
+            for service, node in fault.hit)
+
     def restore(self) -> None:
         for fault in self.killed:
             if fault.restarted_at is None:

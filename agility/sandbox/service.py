@@ -8,6 +8,7 @@ port conflicts, deadlines that stop early when the process died.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from dataclasses import dataclass, field
@@ -141,6 +142,14 @@ class Service:
         self.pid_path(node).parent.mkdir(parents=True, exist_ok=True)
         self.pid_path(node).write_text(str(pid))
         return pid
+
+    def replace_on(self, node: Node) -> int:
+        """Start the instance on a fresh node in the dead one's place: its home (data, logs,
+        configuration) gone, set up again by the same recipe as any other, no hand tuning."""
+        if self.pid(node) is not None:
+            raise AgilityError(f"{self.instance(node)} still runs: only a dead node is replaced")
+        shutil.rmtree(self.home(node), ignore_errors=True)
+        return self.start_on(node)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         for node in self.nodes:

@@ -51,6 +51,10 @@ class Cassandra(Service):
     ready_timeout: ClassVar[float] = 180.0
     start_one_at_a_time: ClassVar[bool] = True  # concurrent bootstraps are refused by Cassandra
 
+    def __init__(self, context, nodes):
+        super().__init__(context, nodes)
+        self.replacing: set[str] = set()  # nodes started afresh in a dead node's place (`Service.replace_on`)
+
     # --- settings -------------------------------------------------------------------------
     @property
     def settings(self) -> dict:
@@ -118,6 +122,8 @@ class Cassandra(Service):
             "cassandra.ring_delay_ms": int(self.settings.get("ring_delay_ms", self.default_ring_delay())),
             **self.settings.get("properties", {}),  # extra -D knobs, e.g. to measure start-up
         }
+        if node.name in self.replacing:  # a fresh node taking a dead one's place: it streams that node's data
+            properties["cassandra.replace_address_first_boot"] = node.address
         return jvm.server(
             "org.apache.cassandra.service.CassandraDaemon",
             jvm.classpath(home / "conf", self.lib / "*"),
@@ -125,6 +131,11 @@ class Cassandra(Service):
             flags=JAVA17_SERVER_FLAGS,
             properties=properties,
         )
+
+    def replace_on(self, node: Node) -> int:
+        """A fresh node streams the data of the dead one at its address (replace_address_first_boot)."""
+        self.replacing.add(node.name)
+        return super().replace_on(node)
 
     def check_ports_free(self, node: Node) -> None:
         """The base check, plus the JMX port, which is on 127.0.0.1 and so not in ports()."""
