@@ -3,6 +3,10 @@ from the fault to the service's own word that it is whole again, and the produce
 rate while the instance was down against its rate before the fault (the reference, same run).
 
     /opt/agility/venv/bin/python bench/recovery.py [--profile sandbox-production] [--count 12000] [--rate 200]
+                                                   [--only TEXT]
+
+Each fault is repaired by starting again what it killed; a whole node lost is measured once more,
+repaired by a fresh node in its place (`replace`: empty disks, the same recipe).
 
 The cluster must be up (`agility sandbox up --clusters production`); it is left whole.
 """
@@ -22,20 +26,23 @@ from agility.clients.services import area_clients  # noqa: E402
 from agility.config import profiles  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 
+REPAIRS = {"restart": faults.SandboxFaults.restart, "replace": faults.SandboxFaults.replace}
+WHOLE_NODE = "a whole agent node is lost, every process on it killed with SIGKILL"
 
-def one_fault(profile, clients, area, name: str, count: int, rate: float) -> list:
+
+def one_fault(profile, clients, area, name: str, count: int, rate: float, repair: str = "restart") -> list:
     sandbox = faults.SandboxFaults(profile)
     dataset = f"orders_{uuid.uuid4().hex[:10]}"
     load = faults.start_load(profile, clients, area, dataset, count, rate)
     try:
         fault = faults.fault_under_load(sandbox, load, clients, area, dataset, name, print)
         faults.served_without(load, fault, clients, area, dataset, count // 10, print)
-        print(sandbox.restart(fault))
+        print(REPAIRS[repair](sandbox, fault))
         faults.recovered(sandbox, fault, clients, area, dataset, print)
         lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
             load, clients, area, dataset, lambda line: None)
         before, during = load.rates_around(fault)
-        return [name, f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
+        return [f"{name} ({repair})", f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
                 f"{before:.0f}", f"{during:.0f}", f"{during / before:.2f}" if before else "-",
                 "none" if not lost else f"{len(lost)} problems"]
     finally:
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="sandbox-production")
     parser.add_argument("--count", type=int, default=12000)
     parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--only", default="", help="only the cases whose name (fault and repair) holds this text")
     args = parser.parse_args(argv)
     profile = profiles.load(args.profile)
     area = profile.area("prod")
@@ -55,11 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with area_clients(profile, area) as clients:
         provision_area_accounts(profile, clients, area)
-        for name in faults.FAULTS:
+        for name, repair in [*((name, "restart") for name in faults.FAULTS), (WHOLE_NODE, "replace")]:
+            if args.only not in f"{name} ({repair})":
+                continue
             started = time.monotonic()
-            rows.append(one_fault(profile, clients, area, name, args.count, args.rate))
+            rows.append(one_fault(profile, clients, area, name, args.count, args.rate, repair))
             print(f"  ({time.monotonic() - started:.0f} s)")
-    header = ["fault", "fault→healthy s", "restart→healthy s", "producer/s before", "producer/s while down",
+    header = ["fault (repair)", "fault→healthy s", "repair→healthy s", "producer/s before", "producer/s while down",
               "ratio (≥ 0.5 wanted)", "lost"]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
