@@ -96,10 +96,26 @@ def run_notebook_in_lab(page, hub_url: str, user: str, password: str, notebook: 
     return visit
 
 
+def answer_dialog(page, patience_ms: int = 2_000) -> str | None:
+    """A modal dialog JupyterLab opened over the notebook (the kernel to select, a lost
+    connection found again) takes every click: answer it with its default button, as a person
+    would; its text, or None when there was none."""
+    dialog = page.locator(".jp-Dialog")
+    try:
+        dialog.first.wait_for(state="visible", timeout=patience_ms)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: no dialog
+        return None
+    text = " ".join(dialog.first.inner_text().split())
+    dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()
+    dialog.first.wait_for(state="hidden")
+    return text
+
+
 def run_all(page, attempts: int = 3) -> None:
     """Run → Run All Cells, until the notebook shows a cell queued or run (a click on a menu that
     JupyterLab is still laying out can come to nothing: then the menu is opened again)."""
     for attempt in range(1, attempts + 1):
+        answer_dialog(page)
         page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=re.compile("^Run$")).click()
         item = page.locator(".lm-Menu-item[data-command='runmenu:run-all']")
         item.wait_for(state="visible")
