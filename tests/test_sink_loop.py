@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from kafka import TopicPartition
-from kafka.errors import CommitFailedError
+from kafka.errors import CommitFailedError, KafkaTimeoutError
 
 from agility.config import areas
 from agility.core import retry
@@ -112,15 +112,15 @@ class FakeProducer:
 
 
 class FakeClients:
-    def __init__(self, consumer: FakeConsumer):
-        self.consumer, self.producer = consumer, FakeProducer()
+    def __init__(self, consumer: FakeConsumer, offsets: FakeConsumer | None = None):
+        self.consumer, self.producer, self.offsets = consumer, FakeProducer(), offsets
 
     def kafka_account(self, area):
         return SimpleNamespace(user=f"{area}-kafka")
 
     def kafka_consumer(self, **settings):
         assert settings["enable_auto_commit"] is False
-        return self.consumer
+        return self.offsets if settings.get("group_id", "") is None and self.offsets else self.consumer
 
     def kafka_producer(self, **settings):
         return self.producer
@@ -296,3 +296,18 @@ def test_a_sink_whose_commit_is_refused_rejoins_and_stores_each_record_once():
     assert result.final_lag == 0 and result.caught_up
     assert any("the group refused the commit" in line for line in lines)
     assert any("partitions [0] lost with the group membership" in line for line in lines)
+
+
+def test_end_offsets_the_consumer_cannot_get_are_asked_by_a_fresh_consumer(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    consumer = FakeConsumer([[good(0, 0), good(1, 0)]])
+
+    def stuck(partitions):  # as kafka-python's lookups stayed after a broker came back
+        raise KafkaTimeoutError("Failed to get offsets by timestamps in 30000 ms")
+
+    consumer.end_offsets = stuck
+    offsets = FakeConsumer([[good(0, 0), good(1, 0)]])
+    lines = []
+    result = consume(FakeClients(consumer, offsets), AREA, "orders", ListSink(), idle_timeout=0, log=lines.append)
+    assert result.caught_up and result.final_lag == 0 and consumer.commits == [{0: 1, 1: 1}]
+    assert any("KafkaTimeoutError" in line and "retry 1" in line for line in lines)

@@ -176,6 +176,7 @@ class SinkRun:
         self.rewind: dict[int, int] = {}  # partition let go → the offset to read it again from
         self.refused = False  # a commit was refused: nothing more is written until the group is rejoined
         self.assignment_timeout = ASSIGNMENT_TIMEOUT_S
+        self.offsets = None  # a group-less consumer asking for end offsets, once the sink's own lookups failed
         self.assigned_by = 0.0  # a group that gives no partition by then is an error
 
     def open(self) -> None:
@@ -310,7 +311,7 @@ class SinkRun:
 
     def idle_at_lag_0(self, idle_timeout: float) -> bool:
         """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""
-        if self.kafka(lambda: lag(self.consumer, self.topic)) != 0:
+        if self.kafka(lambda: lag(self.consumer, self.topic, self.end_offsets), recover=self.fresh_offsets) != 0:
             self.caught_up_since = None
             return False
         self.caught_up_since = self.caught_up_since or time.monotonic()
@@ -320,18 +321,34 @@ class SinkRun:
         """Store and commit what the sink still holds; read the lag the group leaves behind."""
         self.flush_units(final=True)
         self.commit()
-        self.result.final_lag = self.kafka(lambda: committed_lag(self.consumer, self.topic, self.group))
+        self.result.final_lag = self.kafka(lambda: committed_lag(self.consumer, self.topic, self.group, self.end_offsets),
+                                           recover=self.fresh_offsets)
 
-    def kafka(self, action: Callable[[], object]):
+    def end_offsets(self, partitions: list) -> dict:
+        """The partitions' end offsets, asked by the sink's consumer or, once that failed, by a
+        fresh group-less one: kafka-python's lookups can stay stuck after a broker came back (seen
+        for 128 s after a whole node was restarted) while its fetches go on."""
+        return (self.offsets or self.consumer).end_offsets(partitions)
+
+    def fresh_offsets(self) -> None:
+        """Before a retry of a lookup: a new group-less consumer for the end offsets."""
+        if self.offsets is not None:
+            self.offsets.close(autocommit=False)
+        self.offsets = self.clients.kafka_consumer(account=self.account, group_id=None, enable_auto_commit=False,
+                                                   client_id=f"agility-sink-{self.sink.name}-offsets")
+
+    def kafka(self, action: Callable[[], object], recover: Callable[[], None] | None = None):
         """A call to the brokers, retried while it fails retriably (a broker gone, its partitions'
-        leaders moving elsewhere), as the store calls are."""
-        return retrying(action, store="kafka", transient=kafka_transient, seconds=self.store.seconds,
+        leaders moving elsewhere), as the store calls are; `recover` runs before each retry."""
+        return retrying(action, store="kafka", transient=kafka_transient, seconds=self.store.seconds, recover=recover,
                         log=self.store.log, interrupted=lambda: self.stop.signal and f"signal {self.stop.signal}")
 
     def close(self) -> None:
         self.stop.uninstall()
         if self.producer is not None:
             self.producer.close(timeout=10)
+        if self.offsets is not None:
+            self.offsets.close(autocommit=False)
         self.consumer.close(autocommit=False)
         self.sink.close()
 
@@ -398,21 +415,21 @@ def kafka_transient(error: BaseException) -> bool:
     return bool(getattr(error, "retriable", False))
 
 
-def lag(consumer, topic: str) -> int:
+def lag(consumer, topic: str, end_offsets: Callable[[list], dict] | None = None) -> int:
     """Records between the consumer's position and the end, over its assigned partitions."""
     partitions = [tp for tp in consumer.assignment() if tp.topic == topic]
-    ends = consumer.end_offsets(partitions)
+    ends = (end_offsets or consumer.end_offsets)(partitions)
     return sum(max(0, ends[tp] - consumer.position(tp)) for tp in partitions)
 
 
-def committed_lag(consumer, topic: str, group: str) -> int | None:
+def committed_lag(consumer, topic: str, group: str, end_offsets: Callable[[list], dict] | None = None) -> int | None:
     """Records the group has not committed yet, over all partitions of the topic."""
     from kafka import TopicPartition
 
     partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
     if not partitions:
         return None
-    ends = consumer.end_offsets(partitions)
+    ends = (end_offsets or consumer.end_offsets)(partitions)
     return sum(max(0, ends[tp] - (consumer.committed(tp) or 0)) for tp in partitions)
 
 
