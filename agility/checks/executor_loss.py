@@ -160,6 +160,4 @@ def declared_lost(faults: SandboxFaults, fault: Fault, say: Say, timeout: float 
 
 
 def recovery_report(fault: Fault, job: SparkJob) -> str:
-    return (f"{fault.service}@{fault.node}: down {fault.restarted_at - fault.at:.1f} s, healthy "
-            f"{fault.healthy_at - fault.restarted_at:.1f} s after its restart, {fault.recovery_seconds:.1f} s from "
-            f"the kill; the Spark job finished {job.finished_at - fault.at:.1f} s after the kill")
+    return f"{fault.timeline()}; the Spark job finished {job.finished_at - fault.at:.1f} s after the kill"

@@ -131,6 +131,11 @@ class Fault:
     def recovery_seconds(self) -> float | None:
         return None if self.healthy_at is None else self.healthy_at - self.at
 
+    def timeline(self) -> str:
+        """How long it was down, and healthy after its restart and after the fault."""
+        return (f"{self.service}@{self.node}: down {self.restarted_at - self.at:.1f} s, healthy "
+                f"{self.healthy_at - self.restarted_at:.1f} s after its restart, {self.recovery_seconds:.1f} s from the kill")
+
 
 class SandboxFaults:
     """Kills service instances of a sandbox cluster and starts them again; `restore()` starts
@@ -454,7 +459,5 @@ def recovery_report(load: Load, fault: Fault) -> str:
     """Fault → healthy, restart → healthy, and the producer's rate before and while it was down."""
     before, during = load.rates_around(fault)
     ratio = f" ({during / before:.2f}×)" if before else ""
-    return (f"{fault.service}@{fault.node}: down {fault.restarted_at - fault.at:.1f} s, "
-            f"healthy {fault.healthy_at - fault.restarted_at:.1f} s after its restart, "
-            f"{fault.recovery_seconds:.1f} s from the kill; producer {before:.0f} acknowledged/s before the fault, "
+    return (f"{fault.timeline()}; producer {before:.0f} acknowledged/s before the fault, "
             f"{during:.0f}/s while it was down{ratio}")
