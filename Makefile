@@ -75,7 +75,8 @@ test: fetch lint
 
 report: $(ALLURE)
 	@rm -rf reports/allure-report
-	@$(ALLURE) generate reports/allure-results -o reports/allure-report >/dev/null && \
+	@# allurerc.yaml: the report's name and output, and reports/history.jsonl, the trend across runs
+	@$(ALLURE) generate -c allurerc.yaml reports/allure-results >/dev/null && \
 	  echo "report: reports/allure-report/index.html" || echo "the Allure report could not be generated"
 
 clean:

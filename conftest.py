@@ -3,6 +3,7 @@
 pytest_plugins = [
     "fixtures.options",
     "fixtures.reporting",
+    "fixtures.pacing",
     "fixtures.platform",
     "fixtures.area_developers",
     "fixtures.hub",

@@ -26,18 +26,18 @@ from agility.clients.services import area_clients  # noqa: E402
 from agility.config import profiles  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 
-REPAIRS = {"restart": faults.SandboxFaults.restart, "replace": faults.SandboxFaults.replace}
 WHOLE_NODE = "a whole agent node is lost, every process on it killed with SIGKILL"
 
 
 def one_fault(profile, clients, area, name: str, count: int, rate: float, repair: str = "restart") -> list:
+    """`repair`: restart (the same instances started again) or replace (a fresh node in the dead one's place)."""
     sandbox = faults.SandboxFaults(profile)
     dataset = f"orders_{uuid.uuid4().hex[:10]}"
     load = faults.start_load(profile, clients, area, dataset, count, rate)
     try:
         fault = faults.fault_under_load(sandbox, load, clients, area, dataset, name, print)
         faults.served_without(load, fault, clients, area, dataset, count // 10, print)
-        print(REPAIRS[repair](sandbox, fault))
+        print(sandbox.restart(fault, fresh=repair == "replace"))
         faults.recovered(sandbox, fault, clients, area, dataset, print)
         lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
             load, clients, area, dataset, lambda line: None)

@@ -41,8 +41,15 @@ Feature: Two clusters under one pane of glass
     Then "retired" is listed UNCONFIGURED
     And the listing exited 0 without a traceback
 
+  Scenario: The pure-production cluster hosts the prod work area alone
+    When the operator provisions everything the platform declares on "production"
+    Then production's services hold prod's accounts, keyspace, database, directory and queue, and nothing of another area
+    When the operator provisions the dev area on "production"
+    Then it is refused, naming the one area production hosts
+
   Scenario: The pane of glass shows the linked clusters, and a node lost on one of them
-    Given "shared" links to "production" and the operator's dashboard runs on this host's loopback
+    Given each of shared's work areas is provisioned by the operator
+    And "shared" links to "production" and the operator's dashboard runs on this host's loopback
     When a browser opens the dashboard
     Then its switch control lists exactly "shared" and "production", and it shows shared's nodes, each healthy
     And it shows the data flowing in each of shared's work areas: topic offsets, files, rows and queue usage, every source answering

@@ -37,7 +37,7 @@ def started_again(sandbox_faults, fault, narrate):
 
 @when("a fresh generic node takes its place: empty disks, the same services set up by the sandbox's own recipe")
 def replaced(sandbox_faults, fault, narrate):
-    narrate(sandbox_faults.replace(fault))
+    narrate(sandbox_faults.restart(fault, fresh=True))
 
 
 @then("every partition of the topic has its 3 replicas in sync again")

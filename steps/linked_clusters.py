@@ -2,7 +2,7 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from agility.checks import dashboard_view
+from agility.checks import dashboard_view, hosted_areas
 from agility.checks import linked_clusters as check
 from agility.config import profiles
 
@@ -108,6 +108,42 @@ def unconfigured(listing, name, narrate):
 @then("the listing exited 0 without a traceback")
 def listing_plain(listing):
     assert listing[0].exit_code == 0 and not check.plain_output_problems(listing[0].output), listing[0].output
+
+
+@when(parsers.parse('the operator provisions everything the platform declares on "{name}"'))
+def provisions_all(cluster_commands, cluster_profiles, name, narrate):
+    done = cluster_commands.agility("provision", "all", "--profile", profiles.reference(cluster_profiles[name]))
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+    assert done.exit_code == 0, done.output
+
+
+@then(parsers.parse("{name}'s services hold {area}'s accounts, keyspace, database, directory and queue, "
+                    "and nothing of another area"))
+def holds_hosted_alone(cluster_profiles, name, area, narrate):
+    profile = cluster_profiles[name]
+    assert list(profile.work_areas()) == [area], f"{name} hosts {list(profile.work_areas())}"
+    problems = hosted_areas.hosted_area_problems(profile, narrate)
+    assert not problems, "\n".join(problems)
+
+
+@when(parsers.parse('the operator provisions the {area} area on "{name}"'), target_fixture="area_refusal")
+def provisions_area(cluster_commands, cluster_profiles, area, name, narrate):
+    done = cluster_commands.agility("provision", "area", area, "--profile", profiles.reference(cluster_profiles[name]))
+    narrate(f"$ {done.command}\n{done.output.strip()}")
+    return done
+
+
+@then(parsers.parse("it is refused, naming the one area {name} hosts"))
+def area_refused(area_refusal, cluster_profiles, name):
+    hosted = ", ".join(cluster_profiles[name].work_areas())
+    assert area_refusal.exit_code != 0 and "this cluster hosts no area" in area_refusal.output, area_refusal.output
+    assert area_refusal.output.strip().endswith(f"areas: {hosted}") and "Traceback" not in area_refusal.output
+
+
+@given(parsers.parse("each of {name}'s work areas is provisioned by the operator"))
+def areas_provisioned(cluster_profiles, name, narrate):
+    for line in dashboard_view.provision_work_areas(cluster_profiles[name]):
+        narrate(line)
 
 
 @given(parsers.parse('"{source}" links to "{target}" and the operator\'s dashboard runs on this host\'s loopback'),

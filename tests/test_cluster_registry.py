@@ -7,6 +7,7 @@ import pytest
 from agility.config import cluster_registry, profiles
 from agility.core.errors import ConfigError
 from agility.sandbox import clusters, topology
+from agility.sandbox.services import yarn
 
 pytestmark = pytest.mark.unit
 
@@ -70,6 +71,23 @@ def test_the_sandbox_clusters_are_on_ranges_of_their_own():
     assert not any(spec.network.overlaps(other) for spec in defined.values() for other in taken)
     with pytest.raises(ConfigError, match="valid ones: shared, production"):
         clusters.parse_names("shared,nope")
+
+
+def test_the_production_cluster_hosts_prod_alone_whose_queue_holds_all_of_yarn():
+    defined = clusters.load_all()
+    assert list(defined["shared"].hosted_areas()) == ["dev", "test", "prod"]
+    production = defined["production"].hosted_areas()
+    assert list(production) == ["prod"]
+    assert (production["prod"].queue_capacity, production["prod"].queue_maximum_capacity) == (100, 100)
+    scheduler = yarn.queue_settings(production)  # the ResourceManager would refuse shares not adding up to 100
+    assert "root.prod.capacity" in scheduler and "root.dev" not in scheduler
+
+
+def test_a_sandbox_cluster_naming_an_unknown_area_is_refused_when_the_file_is_read(tmp_path):
+    path = tmp_path / "clusters.yaml"
+    path.write_text("lab: {topology: ha, network: 198.19.0.0/24, work_areas: [prod, qa]}\n")
+    with pytest.raises(ConfigError, match="cluster lab: work_areas: unknown area.s. qa"):
+        clusters.load_all(path)
 
 
 def test_a_topology_moved_to_another_range_keeps_each_host_part():

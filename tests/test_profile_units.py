@@ -123,6 +123,35 @@ def test_the_shipped_areas_are_valid_names():
     assert set(areas.load_all()) == {"dev", "test", "prod"}
 
 
+def test_a_cluster_hosting_prod_alone_refuses_another_area_by_naming_the_one_it_hosts():
+    data = example()
+    data["work_areas"] = ["prod"]
+    profile = profiles.parse(data, source="lab.yaml")
+    assert list(profile.work_areas()) == ["prod"] and profile.area("prod").keyspace == "prod"
+    with pytest.raises(ConfigError, match="this cluster hosts no area 'dev'; areas: prod"):
+        profile.area("dev")
+    assert list(profiles.parse(example(), source="lab.yaml").work_areas()) == ["dev", "test", "prod"]
+
+
+@pytest.mark.parametrize("work_areas, message", [
+    (["prod", "qa"], "unknown area.s. qa; areas: dev, test, prod"),
+    ([], "give a list of area names"),
+    ("prod", "give a list of area names"),
+], ids=["unknown-area", "none", "not-a-list"])
+def test_a_profiles_work_areas_are_checked_when_it_is_read(work_areas, message):
+    data = example()
+    data["work_areas"] = work_areas
+    with pytest.raises(ConfigError, match=message):
+        profiles.parse(data, source="lab.yaml")
+
+
+def test_a_cluster_hosting_prod_alone_is_provisioned_with_prods_users_accounts_and_quotas_only():
+    spec = declaration.load_file(declaration.DEFAULT_FILE).hosted_in(["prod"])
+    assert {user.area for user in spec.linux_users} == {"prod"} and "prod-analyst" in {u.name for u in spec.linux_users}
+    assert all(names == ("prod",) for names in spec.service_accounts.values())
+    assert set(spec.quotas) == {"prod"} and spec.quota("prod", "spark")
+
+
 @pytest.mark.parametrize("name", ["ada\n", "../ada", "ada/keys", "Ada", ""])
 def test_a_developer_name_must_be_a_user_name_as_a_whole(tmp_path, name):
     registry = Registry("p", root=tmp_path)

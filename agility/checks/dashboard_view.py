@@ -9,9 +9,10 @@ import sys
 import time
 
 from agility.checks.job_process import JobProcess
-from agility.config import areas
+from agility.clients.services import operator_clients
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
+from agility.provisioning.area_accounts import provision_area
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+/")
 
@@ -26,9 +27,17 @@ def start_dashboard(registry: str, started=lambda job: None) -> tuple[JobProcess
     return job, found.group(0)
 
 
+def provision_work_areas(profile) -> list[str]:
+    """Each area the cluster hosts, provisioned by its operator as `agility provision area` does
+    (accounts, keyspace, database, HDFS directory): the page has a source to read in each."""
+    with operator_clients(profile) as clients:
+        return [f"{area.name}: {'; '.join(provision_area(profile, clients, area)) or 'already in place'}"
+                for area in profile.work_areas().values()]
+
+
 def work_areas(profile) -> set[str]:
-    """The areas the dashboard shows a cluster with: every declared one, as the profile names them."""
-    return set(areas.load_all(profile.extra.get("areas")))
+    """The areas the dashboard shows a cluster with: the ones it hosts, as the profile names them."""
+    return set(profile.work_areas())
 
 
 class DashboardPage:

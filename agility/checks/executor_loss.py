@@ -7,9 +7,9 @@ workers), whose answer is known in closed form. The kill lands when the Resource
 application and the NodeManagers' own process trees show its application master on one agent
 and its executor (the prod area's cap is one core: one executor) computing in Python workers on
 another; the victim is the executor's agent, never the master's (one attempt is all YARN gives an
-application master here). The ResourceManager declares the NodeManager LOST; the prod queue's
-maximum is a share of what is left, so the job's new executor has room only once the node is
-back: it waits, as a production job would, and finishes in a new executor with the exact answer.
+application master here). The ResourceManager declares the NodeManager LOST and the job's lost
+tasks run again in a new executor (on an agent that is left, or on the restarted one: prod holds
+the whole of this pure-production cluster's YARN), and it finishes with the exact answer.
 """
 
 from __future__ import annotations

@@ -207,34 +207,26 @@ class SandboxFaults:
                    what=f"pids {fault.pids} on {fault.node} to be gone after SIGKILL", service=fault.service)
         return fault
 
-    def restart(self, fault: Fault) -> str:
-        """Start again what the fault killed (restore a cut link), and wait for each to be ready."""
+    def restart(self, fault: Fault, fresh: bool = False) -> str:
+        """Start again what the fault killed (restore a cut link), and wait for each to be ready.
+        `fresh`: a new generic node in the dead one's place instead, the same services each set up
+        again by the sandbox's own recipe on an empty home (no data, no logs, configuration written
+        anew), its sshd started as on any node."""
+        if fresh and fault.service != NODE:
+            raise AgilityError(f"only a dead node is replaced, not {fault.service}@{fault.node}")
         if fault.service == LINK:
             ip("-n", self.sandbox.network.netns(fault.node), "link", "set", "eth0", "up")
             fault.restarted_at = time.monotonic()
             return f"the link of {fault.node} is up again"
+        emptied = {service.name for service, _ in fault.hit if fresh and service.name != "sshd"}
         for service, node in fault.hit:  # in the sandbox's start order: sshd first
-            service.start_on(node)
+            service.replace_on(node) if service.name in emptied else service.start_on(node)
         for service, node in fault.hit:
             service.wait_ready_on(node)
         fault.restarted_at = time.monotonic()
-        return "started again: " + ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)})"
-                                             for service, node in fault.hit)
-
-    def replace(self, fault: Fault) -> str:
-        """A fresh generic node in the dead one's place: the same services, each set up again by
-        the sandbox's own recipe on an empty home (no data, no logs, configuration written anew),
-        its sshd started as on any node; then wait for each to be ready."""
-        if fault.service != NODE:
-            raise AgilityError(f"only a dead node is replaced, not {fault.service}@{fault.node}")
-        for service, node in fault.hit:  # in the sandbox's start order: sshd first
-            service.start_on(node) if service.name == "sshd" else service.replace_on(node)
-        for service, node in fault.hit:
-            service.wait_ready_on(node)
-        fault.restarted_at = time.monotonic()
-        return f"{fault.node} replaced by a fresh node: " + ", ".join(
-            f"{service.name} (pid {service.pid(node)}{'' if service.name == 'sshd' else ', empty home'})"
-            for service, node in fault.hit)
+        started = ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)}"
+                            f"{', empty home' if service.name in emptied else ''})" for service, node in fault.hit)
+        return f"{fault.node} replaced by a fresh node: {started}" if fresh else f"started again: {started}"
 
     def restore(self) -> None:
         for fault in self.killed:

@@ -80,7 +80,7 @@ def acl_members(text: str) -> tuple[set[str], set[str]]:
 
 
 def declared_areas(profile: Profile) -> dict[str, areas.Area]:
-    return areas.load_all(profile.extra.get("areas"))
+    return profile.work_areas()
 
 
 # --- the queues as the ResourceManager runs them ----------------------------------------------

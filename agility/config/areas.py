@@ -103,8 +103,24 @@ def load_all(overrides: dict | None = None) -> dict[str, Area]:
     return areas
 
 
-def get(name: str, overrides: dict | None = None) -> Area:
-    areas = load_all(overrides)
+def hosted(names: list[str] | None, overrides: dict | None = None) -> dict[str, Area]:
+    """The areas one cluster hosts (`work_areas` of its profile or sandbox cluster), in that order:
+    every area of areas.yaml when `names` is None. A pure-production cluster hosts prod only."""
+    known = load_all(overrides)
+    if names is None:
+        return known
+    if not isinstance(names, list) or not names:
+        raise ConfigError(f"work_areas {names!r}: give a list of area names, e.g. [prod]; areas: {', '.join(known)}")
+    unknown = [str(name) for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"work_areas: unknown area(s) {', '.join(unknown)}; areas: {', '.join(known)}")
+    return {name: known[name] for name in names}
+
+
+def get(name: str, overrides: dict | None = None, names: list[str] | None = None) -> Area:
+    """The area `name` of a cluster hosting `names` (all areas when None)."""
+    areas = hosted(names, overrides)
     if name not in areas:
-        raise ConfigError(f"unknown area '{name}'; areas: {', '.join(areas)}")
+        what = "unknown area" if names is None else "this cluster hosts no area"
+        raise ConfigError(f"{what} '{name}'; areas: {', '.join(areas)}")
     return areas[name]

@@ -47,6 +47,15 @@ class Declaration:
     service_accounts: dict[str, tuple[str, ...]]  # service → areas
     quotas: dict[str, dict[str, dict]] = field(default_factory=dict)  # area → service → limits
 
+    def hosted_in(self, area_names) -> Declaration:
+        """What of it applies to a cluster hosting only `area_names`: the users, service accounts
+        and quotas of those areas (a pure-production cluster gets prod's, and no dev account)."""
+        hosted = set(area_names)
+        return Declaration(
+            self.source, tuple(user for user in self.linux_users if user.area in hosted),
+            {service: tuple(area for area in names if area in hosted) for service, names in self.service_accounts.items()},
+            {area: limits for area, limits in self.quotas.items() if area in hosted})
+
     def quota(self, area: str, service: str) -> dict:
         return self.quotas.get(area, {}).get(service, {})
 
@@ -65,8 +74,10 @@ def size_in_bytes(text: str | int) -> int:
 
 
 def load(profile: Profile, path: str | Path | None = None) -> Declaration:
-    """The profile's declaration (its `provisioning:` file, else the platform default)."""
-    return load_file(path or profile.extra.get("provisioning") or DEFAULT_FILE, profile.extra.get("areas"))
+    """The profile's declaration (its `provisioning:` file, else the platform default), for the
+    areas its cluster hosts."""
+    spec = load_file(path or profile.extra.get("provisioning") or DEFAULT_FILE, profile.extra.get("areas"))
+    return spec.hosted_in(profile.work_areas())
 
 
 def load_file(path: str | Path, areas_override: dict | None = None) -> Declaration:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from agility.config import areas, cluster_registry
-from agility.config.areas import ACCOUNT, Area, check_name, load_all
+from agility.config.areas import ACCOUNT, Area, check_name
 from agility.config.developers import registry
 from agility.config.identities import Account, Bastion, Secret, SshUser
 from agility.core.errors import ConfigError
@@ -66,8 +66,13 @@ class Profile:
         return self.nodes[name]
 
     def area(self, name: str) -> Area:
-        """The work area `name` as this cluster names it: areas.yaml with the profile's `areas:` overrides."""
-        return areas.get(name, self.extra.get("areas"))
+        """The work area `name` as this cluster names it: areas.yaml with the profile's `areas:`
+        overrides; an error when the cluster does not host it."""
+        return areas.get(name, self.extra.get("areas"), self.extra.get("work_areas"))
+
+    def work_areas(self) -> dict[str, Area]:
+        """The areas this cluster hosts (`work_areas:`, all of areas.yaml when absent)."""
+        return areas.hosted(self.extra.get("work_areas"), self.extra.get("areas"))
 
     @property
     def jupyterhub(self) -> dict:
@@ -191,7 +196,8 @@ def parse(data: dict, source: str = "profile") -> Profile:
     if not isinstance(data.get("areas") or {}, dict):
         fail("areas: expected a mapping of area name to the names it overrides")
     try:
-        load_all(data.get("areas"))  # the profile's own names for the areas reach paths, CQL and SQL
+        # the profile's own names for the areas reach paths, CQL and SQL
+        areas.hosted(data.get("work_areas"), data.get("areas"))
     except ConfigError as error:
         fail(str(error))
     ssh_users = {}

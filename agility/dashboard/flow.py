@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from agility.checks import yarn_queues
 from agility.clients.services import Clients
 from agility.clients.sql import quoted
-from agility.config import areas as area_names
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
@@ -325,7 +324,7 @@ class Flow:
 
     def __init__(self, profile: Profile):
         self.profile = profile
-        self.areas = area_names.load_all(profile.extra.get("areas"))
+        self.areas = profile.work_areas()
         self.stack: ExitStack | None = None
         self.forwards: dict[str, str] = {}
         self.reader: FlowReader | None = None

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
-from agility.config import areas, cluster_registry, profiles
+from agility.config import cluster_registry, profiles
 from agility.core.errors import AgilityError
 from agility.dashboard.flow import Flow, FlowState
 from agility.reach import survey
@@ -54,7 +54,7 @@ def look(name: str, profile_name: str, probe: survey.Survey | None) -> tuple[Clu
             probe.close()
         return state, None
     profile = reach.profile
-    state.areas = sorted(areas.load_all(profile.extra.get("areas")))
+    state.areas = sorted(profile.work_areas())
     try:
         probe = probe or survey.Survey(profile)
         probe.connect()

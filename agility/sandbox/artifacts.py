@@ -93,3 +93,22 @@ if __name__ == "__main__":
         fetch_all()
     except AgilityError as error:
         sys.exit(f"agility: {error}")
+
+
+def versions_in_use() -> dict[str, str]:
+    """What a run ran on, for its report: each Maven-fetched service's version (versions.yaml), each
+    Debian package's installed version (dpkg's own word), each Python client's (its metadata)."""
+    from importlib import metadata
+
+    found = {f"{service}.{key.removesuffix('.version')}": str(version)
+             for service, pins in VERSIONS["maven"].items() for key, version in pins.items() if key.endswith(".version")}
+    for package in sorted(set(VERSIONS["debian"].values())):
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+        found[f"debian.{package}"] = done.stdout.strip() if done.returncode == 0 else "not installed"
+    for package in ("kafka-python", "cassandra-driver", "PyMySQL", "hdfs", "pyspark", "jupyterhub", "pytest-bdd",
+                    "allure-pytest-bdd", "playwright"):
+        try:
+            found[f"python.{package}"] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[f"python.{package}"] = "not installed"
+    return found

@@ -109,8 +109,9 @@ class Sandbox:
         self.nodes = self.network.nodes()
         self.context = SandboxContext(
             cluster=cluster, state_dir=self.state_dir, artifacts=ARTIFACTS_DIR, nodes=self.nodes,
-            settings=self._settings(),
+            settings=self._settings(), work_areas=defined.hosted_areas() if defined else areas.load_all(),
         )
+        self.defined = defined
         if self.marker.exists():  # a running cluster's instances restart with the passwords they were made with
             self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
         self.services: dict[str, Service] = {}
@@ -295,7 +296,7 @@ class Sandbox:
             """Each area's own account of a service: `<area>-<service>` (Kafka's name comes from the area)."""
             return {name: {"user": area.kafka_account if service == "kafka" else f"{name}_{service}",
                            "password": {"file": secrets_file, "key": f"{secret}-{name}"}}
-                    for name, area in areas.load_all().items()}
+                    for name, area in self.context.work_areas.items()}
 
         master = svc["namenode"].nodes[0]
         profile = {
@@ -325,6 +326,7 @@ class Sandbox:
             "ssh_users": self.ssh_users(),
             "data_folders": self.data_folders(),
             "sandbox": {"cluster": self.cluster, "topology": self.topology.name, "state_dir": str(self.state_dir)},
+            **self.areas_section(),
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
@@ -362,12 +364,21 @@ class Sandbox:
         return path
 
     def ssh_users(self) -> dict:
-        """A generated key for each Linux user of the provisioning declaration that brings none."""
+        """A generated key for each Linux user of the provisioning declaration that brings none
+        (of the areas this cluster hosts)."""
 
-        spec = declaration.load_file(declaration.DEFAULT_FILE)
+        spec = declaration.load_file(declaration.DEFAULT_FILE).hosted_in(self.context.work_areas)
         return {user.name: {"key": str(operator.ensure_key(self.state_dir, user.name)),
                             "services": sorted({declaration.DEVELOPER_GROUPS[group] for group in user.groups})}
                 for user in spec.linux_users if not user.public_key}
+
+    def areas_section(self) -> dict:
+        """What the profile says of the work areas: only for a cluster that hosts some of them, or
+        names them its own way (clusters.yaml)."""
+        if self.defined is None:
+            return {}
+        return {**({"work_areas": self.defined.work_areas} if self.defined.work_areas else {}),
+                **({"areas": self.defined.areas} if self.defined.areas else {})}
 
     # --- down -------------------------------------------------------------------------------
     def down(self, progress: Progress = print) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from agility.config import areas
 from agility.core.errors import ConfigError
 
 CLUSTERS_FILE = Path(__file__).parent / "clusters.yaml"
@@ -20,6 +21,11 @@ class ClusterSpec:
     topology: str
     network: ipaddress.IPv4Network
     description: str = ""
+    work_areas: list[str] | None = None  # the areas it hosts; None: every area of areas.yaml
+    areas: dict | None = None  # its overrides of areas.yaml (e.g. the queues' shares), as a profile's
+
+    def hosted_areas(self) -> dict[str, areas.Area]:
+        return areas.hosted(self.work_areas, self.areas)
 
 
 def load_all(path: Path = CLUSTERS_FILE) -> dict[str, ClusterSpec]:
@@ -28,8 +34,11 @@ def load_all(path: Path = CLUSTERS_FILE) -> dict[str, ClusterSpec]:
     for name, spec in data.items():
         try:
             found[name] = ClusterSpec(name, spec["topology"], ipaddress.ip_network(spec["network"]),
-                                      spec.get("description", ""))
+                                      spec.get("description", ""), spec.get("work_areas"), spec.get("areas"))
+            found[name].hosted_areas()  # a wrong area name fails here, when the file is read
         except (KeyError, TypeError, ValueError) as error:
+            raise ConfigError(f"{path}: cluster {name}: {error}") from None
+        except ConfigError as error:
             raise ConfigError(f"{path}: cluster {name}: {error}") from None
     ranges = [spec.network for spec in found.values()]
     for index, network in enumerate(ranges):

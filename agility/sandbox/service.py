@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from agility.config import areas
 from agility.core.errors import AgilityError, ServiceNotReady
 from agility.core.processes import cmdline, is_alive, read_pid, rss_bytes, send, terminate
 from agility.core.waiting import tail, wait_until
@@ -32,6 +33,8 @@ class SandboxContext:
     nodes: dict[str, Node]
     secrets: dict[str, str] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)  # per-service knobs from the topology file
+    # the work areas it hosts (clusters.yaml's work_areas, with its overrides): accounts, queues
+    work_areas: dict[str, areas.Area] = field(default_factory=areas.load_all)
 
     def nodes_running(self, service: str) -> list[Node]:
         return [node for node in self.nodes.values() if service in getattr(node, "services", ())]

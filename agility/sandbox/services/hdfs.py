@@ -49,9 +49,9 @@ def http_json(node: Node, url: str, method: str = "GET", timeout: float = 5.0) -
     return node.call_in_network(fetch)
 
 
-def proxied_accounts() -> dict[str, str]:
-    """Whom HttpFS may act for: the superuser and each area's HDFS account, and the areas' groups."""
-    declared = areas.load_all().values()
+def proxied_accounts(hosted: dict[str, areas.Area]) -> dict[str, str]:
+    """Whom HttpFS may act for: the superuser and each hosted area's HDFS account, and their groups."""
+    declared = hosted.values()
     return {"proxy_users": ",".join([SUPERUSER, *(area.hdfs_account for area in declared)]),
             "proxy_groups": ",".join(area.linux_group for area in declared)}
 
@@ -96,7 +96,7 @@ class HadoopService(Service):
         return templates.render(
             "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp",
             proxy_user=GATEWAY_USER, proxy_hosts=",".join(gateway.address for gateway in self.context.nodes_running("httpfs")) or "none",
-            **proxied_accounts(),
+            **proxied_accounts(self.context.work_areas),
         )
 
     def hdfs_site(self, node: Node) -> str:

@@ -86,7 +86,7 @@ class YarnService(hdfs.HadoopService):
             admin=ADMIN, address=node.address, nodemanager_ipc=NM_IPC, nodemanager_localizer=NM_LOCALIZER,
             nodemanager_http=NM_HTTP, home=self.home(node), **self.node_resources(),
         )
-        return {"yarn-site.xml": site, "capacity-scheduler.xml": queue_settings(areas.load_all())}
+        return {"yarn-site.xml": site, "capacity-scheduler.xml": queue_settings(self.context.work_areas)}
 
     def environment(self, node: Node) -> dict:
         # containers inherit JAVA_HOME from the NodeManager (yarn.nodemanager.env-whitelist)
