@@ -4,6 +4,8 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.reporting",
     "fixtures.pacing",
+    "fixtures.plain_tests",
+    "fixtures.verdict",
     "fixtures.platform",
     "fixtures.area_developers",
     "fixtures.hub",

@@ -7,10 +7,12 @@ import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 
 from tabulate import tabulate
 
-from agility.checks import health
+from agility import diagrams
+from agility.checks import health, verdict
 from agility.clients.services import operator_clients
 from agility.config import cluster_registry, declaration, profiles
 from agility.config.developers import check_developer, registry
@@ -213,6 +215,20 @@ def cmd_dashboard(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    asked = [act.strip() for act in args.acts.split(",") if act.strip()] if args.acts else None
+    found = verdict.verify(args.profile, asked, Path(args.results).resolve(), _print)
+    for line in found.lines():
+        _print(line)
+    return 0 if found.ready else 1
+
+
+def cmd_diagram(args) -> int:
+    for path in diagrams.write_all(Path(args.out)):
+        _print(str(path))
+    return 0
+
+
 def cmd_provision_area(args) -> int:
 
     profile = profiles.load(args.profile)
@@ -398,6 +414,16 @@ def parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--cluster", default=None, help="the home cluster (default: the attached one)")
     dashboard.add_argument("--port", type=int, default=8765, help="on 127.0.0.1 (0: any free port)")
     dashboard.set_defaults(run=cmd_dashboard)
+
+    verify = commands.add_parser("verify", help="QA's verdict: run the acts that apply to a cluster; READY or NOT READY")
+    verify.add_argument("--profile", default=None, help="the cluster's profile (default: the attached cluster's)")
+    verify.add_argument("--acts", default=None, help="only these acts, e.g. sandbox,kafka (default: all that apply)")
+    verify.add_argument("--results", default="reports/allure-results", help="where the run's Allure results go")
+    verify.set_defaults(run=cmd_verify)
+
+    diagram = commands.add_parser("diagram", help="the platform's diagrams (SVG, PNG, DOT) from its topology and area files")
+    diagram.add_argument("--out", default="reports/diagrams", help="the folder to write them to")
+    diagram.set_defaults(run=cmd_diagram)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

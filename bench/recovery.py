@@ -46,8 +46,8 @@ def one_fault(profile, clients, area, name: str, count: int, rate: float, repair
                 f"{before:.0f}", f"{during:.0f}", f"{during / before:.2f}" if before else "-",
                 "none" if not lost else f"{len(lost)} problems"]
     finally:
-        load.close()
         sandbox.restore()
+        faults.forget_load(load, clients, area)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,9 +12,10 @@ def production_developer(production_connections, narrate):
 
 @given(parsers.parse("the producer job and the three sink jobs run on a fresh prod dataset, {count:d} orders at "
                      "{rate:d} a second"), target_fixture="load")
-def load_running(production_platform, developer, fresh_dataset, count, rate, running_jobs, narrate):
+def load_running(production_platform, developer, fresh_dataset, count, rate, running_jobs, request, narrate):
     load = faults.start_load(production_platform, developer.clients, developer.area, fresh_dataset(), count, rate,
                              running_jobs.append)
+    request.addfinalizer(lambda: faults.forget_load(load, developer.clients, developer.area))
     narrate(f"producer (pid {load.producer.process.pid}) and sinks {', '.join(load.sinks)} on {load.dataset}")
     return load
 

@@ -44,6 +44,15 @@ STEPS = """\
     """
 
 
+PLAIN = """\
+    import pytest
+
+    @pytest.mark.unit
+    def test_a_plain_check():
+        assert sum([1, 2]) == 3
+    """
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A checkout-like folder: the repository's allurerc.yaml, the suite's reporting plugin, three scenarios."""
@@ -51,7 +60,9 @@ def project(tmp_path) -> Path:
     shutil.copy(REPO / "allurerc.yaml", tmp_path)
     (tmp_path / "report.feature").write_text(textwrap.dedent(FEATURE))
     (tmp_path / "test_report.py").write_text(textwrap.dedent(STEPS))
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["fixtures.options", "fixtures.reporting"]\n')
+    (tmp_path / "test_plain.py").write_text(textwrap.dedent(PLAIN))
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["fixtures.options", "fixtures.reporting", "fixtures.plain_tests"]\n')
     return tmp_path
 
 
@@ -59,10 +70,10 @@ def one_run(project: Path) -> None:
     """The scenarios run by pytest with Allure's pytest-bdd plugin, as `make test` runs them."""
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:allure_pytest",
                            "-c", "/dev/null", "--rootdir", str(project), "--alluredir", "reports/allure-results",
-                           "--clean-alluredir", str(project / "test_report.py")],
+                           "--clean-alluredir", str(project)],
                           capture_output=True, text=True, timeout=300, cwd=project,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert done.returncode == 1 and "1 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 1 and "2 passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 def generate(project: Path) -> Path:
@@ -87,7 +98,7 @@ def test_a_second_run_shows_a_trend_of_two_runs(project):
     runs = [json.loads(line) for line in (project / "reports" / "history.jsonl").read_text().splitlines()]
     assert len(first) == 1 and len(runs) == 2, (first, runs)
     assert [point.get("id") for point in second] == [runs[0]["uuid"], "current"], second
-    assert all(point["statistic"] == {"total": 3, "passed": 1, "failed": 1, "broken": 1} for point in second), second
+    assert all(point["statistic"] == {"total": 4, "passed": 2, "failed": 1, "broken": 1} for point in second), second
 
 
 def categorized(widgets: Path) -> dict[str, list[str]]:
@@ -120,3 +131,15 @@ def test_the_report_names_the_profile_and_the_version_of_everything_that_ran(pro
     assert shown["cassandra.cassandra"] == pinned["cassandra"]["cassandra.version"], shown
     installed = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "mariadb-server"], capture_output=True, text=True)
     assert shown["debian.mariadb-server"] == installed.stdout.strip() and shown["python.pyspark"], shown
+
+
+def test_a_check_that_is_not_a_scenario_is_reported_beside_the_scenarios(project):
+    one_run(project)
+    widgets = generate(project)
+    tree = json.loads((widgets / "tree.json").read_text())
+    groups = {group["name"]: group for group in tree["groupsById"].values()}
+    module = groups["Checks that are not scenarios"]["groups"]
+    assert [tree["groupsById"][group]["name"] for group in module] == ["test_plain"], groups
+    leaf = tree["leavesById"][tree["groupsById"][module[0]]["leaves"][0]]
+    assert (leaf["name"], leaf["status"], leaf.get("tags")) == ("test_a_plain_check", "passed", ["unit"]), leaf
+    assert groups["Report"]["statistic"] == {"total": 3, "passed": 1, "failed": 1, "broken": 1}  # the scenarios too

@@ -87,6 +87,13 @@ class Load:
             job.close()
 
 
+def forget_load(load: Load, clients, area: Area) -> None:
+    """After a fault: its jobs ended, and its dataset's HDFS files removed. prod's space quota (when
+    provisioned) bounds what prod holds, and the faults after this one need the room."""
+    load.close()
+    clients.hdfs_client(user=area.hdfs_account).delete(area.hdfs_path(load.dataset), recursive=True)
+
+
 def start_load(profile, clients, area: Area, dataset: str, count: int, rate: float, started=lambda job: None) -> Load:
     """The producer job (`count` orders at `rate` a second) and the three sink jobs, as processes;
     returns once every sink has its partitions and has committed (the load is steady)."""
