@@ -198,3 +198,16 @@ if __name__ == "__main__":
         for key, digest in digests(Path(folder)).items():
             print(f"    {key!r}: {digest!r},")
     sys.exit(0)
+
+
+def test_a_fresh_cassandra_node_replacing_a_dead_one_waits_upstreams_ring_delay_for_a_seed(tmp_path):
+    nodes = {name: Node(name, address, tmp_path / "nodes" / name) for name, address in NODES.items()}
+    context = SandboxContext(cluster="t", state_dir=tmp_path, artifacts=tmp_path / "artifacts", nodes=nodes,
+                             secrets=dict(SECRETS), settings=SETTINGS)
+    cassandra = Cassandra(context, [nodes[name] for name in AGENTS])
+    fresh, other = nodes[AGENTS[-1]], nodes[AGENTS[0]]
+    cassandra.replacing.add(fresh.name)
+    replacing, joining = cassandra.command(fresh), cassandra.command(other)
+    assert f"-Dcassandra.replace_address_first_boot={fresh.address}" in replacing
+    assert "-Dcassandra.ring_delay_ms=30000" in replacing and "-Dcassandra.ring_delay_ms=5000" in joining
+    assert not any("replace_address" in part for part in joining)

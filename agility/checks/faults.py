@@ -133,6 +133,7 @@ class Fault:
     before: dict[tuple[str, str], int]  # (service, node) → pid of every instance, just before
     restarted_at: float | None = None
     healthy_at: float | None = None
+    fresh: bool = False  # being replaced by a fresh node: a restore after a failed try replaces again
 
     @property
     def recovery_seconds(self) -> float | None:
@@ -225,15 +226,17 @@ class SandboxFaults:
             ip("-n", self.sandbox.network.netns(fault.node), "link", "set", "eth0", "up")
             fault.restarted_at = time.monotonic()
             return f"the link of {fault.node} is up again"
-        emptied = {service.name for service, _ in fault.hit if fresh and service.name != "sshd"}
+        fault.fresh = fault.fresh or fresh  # empty homes start only as replacements from here on
+        emptied = {service.name for service, _ in fault.hit if fault.fresh and service.name != "sshd"}
         for service, node in fault.hit:  # in the sandbox's start order: sshd first
-            service.replace_on(node) if service.name in emptied else service.start_on(node)
+            # what a failed try left running stays; what it left dead is replaced again
+            service.replace_on(node) if service.name in emptied and service.pid(node) is None else service.start_on(node)
         for service, node in fault.hit:
             service.wait_ready_on(node)
         fault.restarted_at = time.monotonic()
         started = ", ".join(f"{service.name}@{node.name} (pid {service.pid(node)}"
                             f"{', empty home' if service.name in emptied else ''})" for service, node in fault.hit)
-        return f"{fault.node} replaced by a fresh node: {started}" if fresh else f"started again: {started}"
+        return f"{fault.node} replaced by a fresh node: {started}" if fault.fresh else f"started again: {started}"
 
     def restore(self) -> None:
         for fault in self.killed:

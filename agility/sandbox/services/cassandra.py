@@ -43,6 +43,10 @@ DEFAULT_RING_DELAY_MS = 1000  # upstream 30000: slept at every first start (seed
 # A joining node must have gossiped with a seed within the ring delay, or it refuses to bootstrap
 # ("Unable to contact any seeds"); 1 s is too short while other services load both cores.
 JOINING_RING_DELAY_MS = 5000
+# A fresh node replacing a dead one starts beside its node's other services, under the load that
+# goes on: it got past the shadow round and then heard no seed within 5 s once in ~10 runs. It
+# waits as long as upstream does, once, on the only start that needs it.
+REPLACING_RING_DELAY_MS = 30000
 
 
 class Cassandra(Service):
@@ -124,6 +128,8 @@ class Cassandra(Service):
         }
         if node.name in self.replacing:  # a fresh node taking a dead one's place: it streams that node's data
             properties["cassandra.replace_address_first_boot"] = node.address
+            properties["cassandra.ring_delay_ms"] = max(int(properties["cassandra.ring_delay_ms"]),
+                                                        REPLACING_RING_DELAY_MS)
         return jvm.server(
             "org.apache.cassandra.service.CassandraDaemon",
             jvm.classpath(home / "conf", self.lib / "*"),
