@@ -87,7 +87,7 @@ class Verdict:
 
     @property
     def ready(self) -> bool:
-        return self.pytest_status in (0,) and bool(self.acts) and all(act.ready for act in self.acts.values())
+        return self.pytest_status == 0 and bool(self.acts) and all(act.ready for act in self.acts.values())
 
     def lines(self) -> list[str]:
         ready = [name for name, act in self.acts.items() if act.ready]
