@@ -73,13 +73,14 @@ def area_problems(clients: Clients, profile: Profile, say: Say) -> list[str]:
     known = areas.load_all(profile.extra.get("areas"))
     others = [area for name, area in known.items() if name not in hosted]
     held = holdings(clients, [area.hdfs_root for area in known.values()])
+    called = {name: area_names(profile, area) for name, area in known.items()}
     problems = []
     for what, names in held.items():
         say(f"{what}: {', '.join(sorted(names)) or '(none)'}")
-        problems += [f"{what}: {area.name}'s {area_names(profile, area)[what]} is missing"
-                     for area in hosted.values() if area_names(profile, area)[what] not in names]
-        problems += [f"{what}: {area_names(profile, area)[what]} of area {area.name}, which this cluster does not host"
-                     for area in others if area_names(profile, area)[what] in names]
+        problems += [f"{what}: {area.name}'s {called[area.name][what]} is missing"
+                     for area in hosted.values() if called[area.name][what] not in names]
+        problems += [f"{what}: {called[area.name][what]} of area {area.name}, which this cluster does not host"
+                     for area in others if called[area.name][what] in names]
     extra_queues = held["YARN queues"] - {area.queue for area in hosted.values()}
     if extra_queues:
         problems.append(f"YARN queues beyond the hosted areas': {', '.join(sorted(extra_queues))}")
