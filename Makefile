@@ -12,7 +12,7 @@ CHP := $(NODE_PREFIX)/node_modules/.bin/configurable-http-proxy
 CHP_VERSION := 5.3.0
 TOPOLOGY ?= small
 
-.PHONY: setup python apt fetch lint unit provision demo test report up down status clean
+.PHONY: setup python apt fetch lint unit provision demo test report bench up down status clean
 
 # Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools; Chromium
 # for the JupyterHub act's browser (Playwright drives Debian's, it downloads none).
@@ -72,6 +72,11 @@ demo: provision
 
 test: fetch lint
 	@$(PY) -m pytest --verbose; status=$$?; $(MAKE) --no-print-directory report; exit $$status
+
+# every benchmark and one table: each figure, its reference from the same run, the ratio, the target
+# (about 30 minutes; SKIP=recovery,cold-ha leaves parts out, see bench/all.py)
+bench: fetch
+	@$(PY) bench/all.py $(if $(SKIP),--skip $(SKIP))
 
 report: $(ALLURE)
 	@rm -rf reports/allure-report

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "fixtures.options",
+    "fixtures.parallel",
     "fixtures.reporting",
     "fixtures.pacing",
     "fixtures.plain_tests",

@@ -13,12 +13,14 @@ from tabulate import tabulate
 
 from agility import diagrams
 from agility.checks import health, verdict
+from agility.clients import hdfs_survey
 from agility.clients.services import operator_clients
 from agility.config import cluster_registry, declaration, profiles
 from agility.config.developers import check_developer, registry
 from agility.core.errors import AgilityError, ConfigError, exit_status
 from agility.dashboard import server
 from agility.dashboard.state import Board
+from agility.diagrams import hdfs_datasets
 from agility.provisioning import apply as run
 from agility.provisioning import target
 from agility.provisioning.area_accounts import provision_area
@@ -224,7 +226,12 @@ def cmd_verify(args) -> int:
 
 
 def cmd_diagram(args) -> int:
-    for path in diagrams.write_all(Path(args.out)):
+    read = {}
+    if args.profile:  # what the cluster's HDFS holds: read from it, as the operator
+        profile = profiles.load(args.profile)
+        with operator_clients(profile) as clients:
+            read[hdfs_datasets.NAME] = hdfs_datasets.build(profile.name, hdfs_survey.survey(clients.hdfs_client()))
+    for path in diagrams.write_all(Path(args.out), read):
         _print(str(path))
     return 0
 
@@ -423,6 +430,8 @@ def parser() -> argparse.ArgumentParser:
 
     diagram = commands.add_parser("diagram", help="the platform's diagrams (SVG, PNG, DOT) from its topology and area files")
     diagram.add_argument("--out", default="reports/diagrams", help="the folder to write them to")
+    diagram.add_argument("--profile", default=None,
+                         help="also the HDFS data sets, read from this cluster (e.g. sandbox): what its areas hold now")
     diagram.set_defaults(run=cmd_diagram)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")

@@ -27,14 +27,20 @@ from agility.jobs import analytics, analytics_reference, producer  # noqa: E402
 from agility.jobs.ledger import Ledger  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
+from bench.figures import Figure, compared, table  # noqa: E402
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=20000)
     parser.add_argument("--dataset", help="an existing dataset of the area with a ledger (skips producing)")
     parser.add_argument("--area", default="test")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    print("\n" + table(measure(args)))
+    return 0
+
+
+def measure(args) -> list[Figure]:
     profile = profiles.load("sandbox")
     area = areas.get(args.area)
     provision_linux_user(profile, area)
@@ -65,7 +71,9 @@ def main() -> None:
               f"{result['wall_seconds'] / reference:>11.2f}")
     print("(records/s over the analysis: read, SQL and collect; wall: the whole job over SSH. Both masters share "
           "this machine's cores: the cluster pays for YARN containers, executor JVMs and shuffles between them.)")
+    return [compared("analytics job on YARN, analysis", runs["cluster"]["records_per_second"], "records/s",
+                     "local[*]", runs["local[*]"]["records_per_second"])]
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

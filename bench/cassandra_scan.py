@@ -25,6 +25,8 @@ from agility.jobs import orders, spark_cassandra  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
+from bench.figures import Figure, compared  # noqa: E402
+from bench.figures import table as figure_table  # noqa: E402
 
 PAGE = 5000
 WRITE_BATCH = 5000
@@ -66,18 +68,23 @@ def drop(clients, area, table: str) -> None:
         session.cluster.shutdown()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--profile", default="sandbox")
-    args = parser.parse_args()
-    profile = profiles.load(args.profile)
+    args = parser.parse_args(argv)
+    print("\n" + figure_table(measure(args.rows, args.profile)))
+    return 0
+
+
+def measure(rows: int, profile_name: str = "sandbox") -> list[Figure]:
+    profile = profiles.load(profile_name)
     area = profile.area("dev")
     table = f"bench_scan_{uuid.uuid4().hex[:8]}"
     with area_clients(profile, area) as clients, ClusterShell(profile) as shell:
         try:
-            seconds = fill(clients, area, table, args.rows)
-            print(f"filled {area.keyspace}.{table} with {args.rows} orders in {seconds:.1f} s")
+            seconds = fill(clients, area, table, rows)
+            print(f"filled {area.keyspace}.{table} with {rows} orders in {seconds:.1f} s")
             scanned, cql_seconds = cql_scan(clients, area, table)
             cql_rate = scanned / cql_seconds
             print(f"paged CQL scan through the tunnel: {scanned} rows in {cql_seconds:.2f} s = {cql_rate:,.0f} rows/s")
@@ -90,9 +97,9 @@ def main() -> int:
                   f"whole job {total:.1f} s with start-up)")
             print(f"ratio connector / paged CQL: {spark_rate / cql_rate:.2f}")
             print(f"ratio with the connector's start-up: {scanned / total / cql_rate:.2f}")
+            return [compared("Cassandra scan, spark-cassandra-connector", spark_rate, "rows/s", "paged CQL", cql_rate)]
         finally:
             drop(clients, area, table)
-    return 0
 
 
 if __name__ == "__main__":

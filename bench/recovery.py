@@ -25,8 +25,16 @@ from agility.checks import faults  # noqa: E402
 from agility.clients.services import area_clients  # noqa: E402
 from agility.config import profiles  # noqa: E402
 from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
+from bench.figures import Figure, at_least, table  # noqa: E402
 
 WHOLE_NODE = "a whole agent node is lost, every process on it killed with SIGKILL"
+SHORT = {  # the table's rows stay one short line each
+    "the broker leading partition 0 of the topic is killed with SIGKILL": "leading broker killed",
+    "a Cassandra node is killed with SIGKILL": "Cassandra node killed",
+    "a DataNode is killed with SIGKILL": "DataNode killed",
+    WHOLE_NODE: "whole agent node lost",
+    "an agent node's network link is cut": "agent node's link cut",
+}
 
 
 def one_fault(profile, clients, area, name: str, count: int, rate: float, repair: str = "restart") -> list:
@@ -42,7 +50,9 @@ def one_fault(profile, clients, area, name: str, count: int, rate: float, repair
         lost = faults.producer_problems(load, clients, area, dataset, print) + faults.sinks_problems(
             load, clients, area, dataset, lambda line: None)
         before, during = load.rates_around(fault)
-        return [f"{name} ({repair})", f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
+        figure = at_least(f"producer while down: {SHORT.get(name, name)} ({repair})", during, "orders/s", "before",
+                          before, 0.5)
+        return figure, [f"{name} ({repair})", f"{fault.recovery_seconds:.1f}", f"{fault.healthy_at - fault.restarted_at:.1f}",
                 f"{before:.0f}", f"{during:.0f}", f"{during / before:.2f}" if before else "-",
                 "none" if not lost else f"{len(lost)} problems"]
     finally:
@@ -57,24 +67,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--only", default="", help="only the cases whose name (fault and repair) holds this text")
     args = parser.parse_args(argv)
+    print("\n" + table(measure(args)))
+    return 0
+
+
+def measure(args) -> list[Figure]:
     profile = profiles.load(args.profile)
     area = profile.area("prod")
     provision_linux_user(profile, area)
-    rows = []
+    rows, figures = [], []
     with area_clients(profile, area) as clients:
         provision_area_accounts(profile, clients, area)
         for name, repair in [*((name, "restart") for name in faults.FAULTS), (WHOLE_NODE, "replace")]:
             if args.only not in f"{name} ({repair})":
                 continue
             started = time.monotonic()
-            rows.append(one_fault(profile, clients, area, name, args.count, args.rate, repair))
+            figure, row = one_fault(profile, clients, area, name, args.count, args.rate, repair)
+            figures.append(figure)
+            rows.append(row)
             print(f"  ({time.monotonic() - started:.0f} s)")
     header = ["fault (repair)", "fault→healthy s", "repair→healthy s", "producer/s before", "producer/s while down",
               "ratio (≥ 0.5 wanted)", "lost"]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
-    return 0
+    return figures
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ Feature: HDFS demo: the data files on HDFS, analysed with Spark
     And hdfs dfs -stat shows each batch file's size, replication and owner
     And hdfs dfs -cat of a batch file shows exactly the orders the ledger has at its offsets
 
+  Scenario: The operator draws the HDFS data sets from what the cluster holds
+    Given an HDFS client session on the edge node
+    When I list the dataset's folder with hdfs dfs -ls -R
+    And the operator draws the HDFS data sets with agility diagram
+    Then the drawing shows the dataset in its area's folder with the files, bytes and folders of the listing
+
   Scenario: An HDFS path that does not exist gives a clear message
     Given an HDFS client session on the edge node
     When I list an HDFS path that does not exist

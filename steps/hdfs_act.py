@@ -104,3 +104,14 @@ def run_analytics_missing(platform, developer, narrate):
 @then("the job says the dataset's HDFS folder does not exist, in one line without a Java stack trace")
 def clear_job_message(failure):
     assert not analytics_results.missing_dataset_problems(failure)
+
+
+# --- the HDFS data sets, drawn from the cluster --------------------------------------------------
+@when("the operator draws the HDFS data sets with agility diagram", target_fixture="drawing")
+def draw_datasets(agility_command, tmp_path, narrate):
+    return hdfs_files.drawn_datasets(agility_command, tmp_path, narrate)
+
+
+@then("the drawing shows the dataset in its area's folder with the files, bytes and folders of the listing")
+def drawing_matches(developer, dataset, drawing, listing, narrate):
+    assert not hdfs_files.drawing_problems(drawing, developer.area, dataset, listing, narrate)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.pipeline
 
 
 @pytest.fixture
-def presenter_tunnel(request, platform):
+def presenter_tunnel(request, platform, sole_tunnels):
     """`agility tunnel [--services ...]` as the presenter runs it in a terminal: the operator's."""
     services = request.param
     pid = tunnel.start_background(platform, platform.bastion.user, services)

@@ -93,6 +93,30 @@ def test_mysql_retries_a_server_gone_not_a_refusal(error, retried):
     assert MySqlSink(CLIENTS, AREA, "orders").transient(error) is retried
 
 
+def test_a_client_connection_lost_before_the_greeting_is_opened_again_a_refusal_is_not(monkeypatch):
+    from agility.clients.services import Clients
+    from agility.config.identities import Account, Secret
+
+    clock = [0.0]  # the pauses pass at once, on a clock of their own
+    monkeypatch.setattr(retry, "time", SimpleNamespace(monotonic=lambda: clock[0],
+                                                       sleep=lambda seconds: clock.__setitem__(0, clock[0] + seconds)))
+    clients = Clients(SimpleNamespace(mysql={"address": "198.51.100.10:3306"}), {"198.51.100.10:3306": "127.51.100.10:3306"})
+    monkeypatch.setenv("AGILITY_TEST_SECRET", "not-a-real-one")
+    admin = Account("admin", Secret(env="AGILITY_TEST_SECRET"))
+    lost = fails(2, pymysql.OperationalError(2013, "Lost connection to MySQL server during query"), value="connection")
+    monkeypatch.setattr(pymysql, "connect", lambda **_: lost())
+    assert clients.mysql_connection(admin) == "connection" and len(lost.calls) == 3
+    denied = fails(5, pymysql.OperationalError(1045, "Access denied for user 'admin'"))
+    monkeypatch.setattr(pymysql, "connect", lambda **_: denied())
+    with pytest.raises(pymysql.OperationalError):
+        clients.mysql_connection(admin)
+    assert len(denied.calls) == 1
+    gone = fails(99, pymysql.OperationalError(2013, "Lost connection to MySQL server during query"))
+    monkeypatch.setattr(pymysql, "connect", lambda **_: gone())
+    with pytest.raises(retry.StoreUnavailable, match="MySQL at 198.51.100.10:3306"):
+        clients.mysql_connection(admin)
+
+
 @pytest.mark.parametrize(("error", "retried"), [
     (NoHostAvailable("Unable to connect to any servers", {}), True),
     (WriteTimeout("timed out", consistency=4, received_responses=0, required_responses=1, write_type=0), True),

@@ -15,6 +15,7 @@ from agility.clients.edge_hdfs import EdgeHdfs
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
+from agility.core.narration import keep_table
 from agility.jobs import analytics, analytics_reference
 from agility.jobs.ledger import Ledger
 from agility.reach.ssh import ClusterShell
@@ -37,6 +38,8 @@ def tables_problems(result: dict, say: Say) -> list[str]:
     for line in result["printed"].splitlines():
         if line.strip():
             say(line)
+    for table in analytics_reference.TABLES:
+        keep_table(say, f"{table} ({len(result[table])} rows)", result.get("columns", {}).get(table, []), result[table])
     return ([f"the job did not print '{heading}'" for heading in HEADINGS if heading not in result["printed"]]
             + [f"the job's table {table} is empty" for table in analytics_reference.TABLES if not result[table]])
 

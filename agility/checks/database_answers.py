@@ -23,6 +23,7 @@ from agility.config.areas import Area
 from agility.config.profiles import Account, Profile
 from agility.core import endpoints
 from agility.core.errors import AgilityError
+from agility.core.narration import keep_table
 from agility.jobs import orders, query, spark_cassandra
 from agility.reach import connect, tunnel
 from agility.reach.ssh import ClusterShell
@@ -118,6 +119,7 @@ def shown(answer: Answer, say: Say) -> Answer:
     for row in answer.rows[:5]:
         say(" | ".join(row))
     say(f"({len(answer.rows)} rows, {answer.seconds * 1000:.0f} ms)")
+    keep_table(say, f"{answer.command.split()[0]}: {len(answer.rows)} rows", answer.columns, answer.rows)
     return answer
 
 
@@ -173,6 +175,8 @@ def query_customer(clients, area: Area, dataset: str, customer: Customer, say: S
     say(f"MySQL:     {result.sql}  ← ({customer.id!r}, {result.query.limit})")
     say(f"Cassandra: {result.cql}  ← ({customer.id!r},)")
     say(result.summary())
+    keep_table(say, f"query job, MySQL: {len(result.mysql_rows)} rows", SHOWN_FIELDS, result.mysql_rows)
+    keep_table(say, f"query job, Cassandra: {len(result.cassandra_rows)} rows", SHOWN_FIELDS, result.cassandra_rows)
     return result
 
 

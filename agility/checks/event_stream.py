@@ -23,6 +23,7 @@ from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core import sockets
 from agility.core.errors import AgilityError
+from agility.core.narration import keep_json, keep_text
 from agility.jobs import producer
 from agility.jobs.ledger import Ledger
 from agility.jobs.producer import ProduceResult
@@ -134,6 +135,7 @@ def described_topic(tools: EdgeKafkaTools, area: Area, dataset: str, say: Say) -
     """`kafka-topics --describe` on the edge node: each partition's leader, replicas and in-sync
     replicas, said."""
     partitions = tools.describe_topic(area.topic(dataset))
+    keep_text(say, *tools.last_output)
     for info in partitions:
         say(f"partition {info.partition}: leader {info.leader}, replicas {info.replicas}, in sync {info.isr}")
     return partitions
@@ -154,6 +156,7 @@ def sample_problems(profile_name: str, tools: EdgeKafkaTools, area: Area, datase
     lines = tools.sample(area.topic(dataset), count)
     for line in lines:
         say(line[:150])
+    keep_json(say, f"a sample of {len(lines)} events of {area.topic(dataset)}", [event_of(line) for line in lines])
     sent = {order["order_id"]: order for order in Ledger.for_dataset(profile_name, area, dataset).orders()}
     problems = [] if len(lines) == count else [f"{len(lines)} events shown, not {count}"]
     for line in lines:
@@ -166,5 +169,16 @@ def sample_problems(profile_name: str, tools: EdgeKafkaTools, area: Area, datase
 def lag_problems(tools: EdgeKafkaTools, area: Area, dataset: str, sink: str, say: Say) -> list[str]:
     """`kafka-consumer-groups` on the edge node shows the sink's group with nothing left to read."""
     lag = tools.group_lag(area.group(dataset, sink))
+    keep_text(say, *tools.last_output)
     say(f"group {lag.group}: lag " + ", ".join(f"p{p}={n}" for p, n in sorted(lag.lag_by_partition.items())))
     return [] if lag.total == 0 else [f"group {lag.group} has {lag.total} records left to read"]
+
+
+def event_of(line: str) -> dict:
+    """A `key | value` line of kafka-console-consumer as the event it shows (the value as text
+    when it is not JSON)."""
+    key, _, value = line.partition(" | ")
+    try:
+        return {"key": key, "value": json.loads(value)}
+    except ValueError:
+        return {"key": key, "value": value}

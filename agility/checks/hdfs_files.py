@@ -11,8 +11,10 @@ wrong: an empty list proves it.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from agility.checks import reconcile
 from agility.checks.shared_dataset import Say, SharedDataset
@@ -20,6 +22,7 @@ from agility.clients.edge_hdfs import EdgeHdfs, Entry
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
+from agility.core.narration import keep_picture
 from agility.jobs import orders, sink_hdfs
 from agility.jobs.ledger import Ledger
 from agility.reach.ssh import ClusterShell
@@ -176,3 +179,38 @@ def differing(what: str, found: list, other: str, expected: list) -> list[str]:
     return [f"{what} differ from {other}'s: {len(only_found)} not in {other}, e.g. {only_found[:EXAMPLES]}; "
             f"{len(only_expected)} missing, e.g. {only_expected[:EXAMPLES]}"
             + ("" if only_found or only_expected else " (the same items in another order)")]
+
+
+# --- the HDFS data sets diagram ----------------------------------------------------------------
+def drawn_datasets(run_agility, folder: Path, say: Say) -> str:
+    """`agility diagram --out FOLDER` with the cluster's profile, as the operator runs it: the HDFS
+    data sets drawing's DOT text (its SVG kept for the report)."""
+    done = run_agility("diagram", "--out", str(folder))
+    if done.exit_code != 0:
+        raise AgilityError(f"`{done.command}` exited {done.exit_code}: {done.output.strip()[-600:]}")
+    drawn = folder / "hdfs_datasets.dot"
+    if not drawn.exists():
+        raise AgilityError(f"`{done.command}` wrote no hdfs_datasets.dot: {done.output.strip()[-300:]}")
+    keep_picture(say, "HDFS data sets, read from the cluster", (folder / "hdfs_datasets.svg").read_bytes(),
+                 "image/svg+xml")
+    say(f"{done.command}: {', '.join(sorted(path.name for path in folder.glob('hdfs_datasets.*')))}")
+    return drawn.read_text()
+
+
+def drawing_problems(dot: str, area: Area, dataset: str, listing: list[Entry], say: Say) -> list[str]:
+    """The drawing has a box for the dataset's folder, linked from its area's folder, giving the
+    files, bytes and folders the listing has (read from the box's exact figures)."""
+    root = area.hdfs_path(dataset)
+    box = re.search(rf'^\s*"{re.escape(root)}" \[(.*)\]$', dot, re.MULTILINE)
+    if box is None:
+        return [f"the drawing has no box for {root}"]
+    exact = re.search(r'tooltip="([^"]*)"', box.group(1))
+    files = [entry for entry in listing if not entry.is_dir]
+    listed = f"{len(files)} files, {sum(entry.size for entry in files)} bytes, {sum(entry.is_dir for entry in listing)} folders"
+    say(f"{root}: drawn with {exact.group(1) if exact else 'no figures'}; the listing has {listed}")
+    linked = re.search(rf'^\s*"{re.escape(area.hdfs_root)}" -> "{re.escape(root)}"', dot, re.MULTILINE)
+    return [problem for problem, wrong in (
+        (f"the drawing says {exact.group(1) if exact else 'nothing'} for {root}, the listing {listed}",
+         exact is None or exact.group(1) != listed),
+        (f"the drawing does not link {root} from its area's folder {area.hdfs_root}", linked is None),
+    ) if wrong]

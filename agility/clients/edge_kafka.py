@@ -42,6 +42,7 @@ class EdgeKafkaTools:
         self.cli = profile.kafka.get("cli") or {}
         self.bootstrap = ",".join(profile.kafka["internal_bootstrap"])
         self.home: str | None = None
+        self.last_output: tuple[str, str] = ("", "")  # the last tool's command (as shown) and output
 
     def install_client_config(self) -> bool:
         """The user's SASL settings in a file only they can read; the password goes over the SSH
@@ -81,7 +82,15 @@ class EdgeKafkaTools:
         return [*self.cli[name], "--bootstrap-server", self.bootstrap, config_option, self.in_home(CLIENT_CONFIG), *args]
 
     def tool(self, name: str, *args: str, timeout: float = 120) -> str:
-        return self.shell.run(self.edge, self.command(name, *args), timeout=timeout).stdout
+        output = self.shell.run(self.edge, self.command(name, *args), timeout=timeout).stdout
+        self.last_output = (self.shown(name, *args), output)
+        return output
+
+    @staticmethod
+    def shown(name: str, *args: str) -> str:
+        """The tool's command as a person reads it: its name and own arguments (the bootstrap
+        address and the client settings file are the same for every call)."""
+        return " ".join([f"kafka-{name.replace('_', '-')}", *args])
 
     def describe_topic(self, topic: str) -> list[PartitionInfo]:
         output = self.tool("topics", "--describe", "--topic", topic)

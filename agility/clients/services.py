@@ -134,13 +134,24 @@ class Clients:
                         transient=cassandra_unreachable, seconds=patience)
 
     # --- MySQL ------------------------------------------------------------------------------
-    def mysql_connection(self, account: Account | None = None, database: str | None = None):
+    def mysql_connection(self, account: Account | None = None, database: str | None = None,
+                         patience: float = CONNECT_RETRY_S):
+        """A connection as `account` (the admin by default). One lost before MariaDB's greeting (a
+        tunnel's channel that did not open in time on a busy host) is tried again for `patience`
+        seconds; 0 leaves the retrying to the caller (a sink has its own). A refusal is not retried."""
         import pymysql
 
         account = account or self.profile.account("mysql")
         host, port = split(self.local(self.profile.mysql["address"]))
-        return pymysql.connect(host=host, port=port, user=account.user, password=account.password.reveal(),
-                               database=database, connect_timeout=15, autocommit=True)
+
+        def connect():
+            return pymysql.connect(host=host, port=port, user=account.user, password=account.password.reveal(),
+                                   database=database, connect_timeout=15, autocommit=True)
+
+        if not patience:
+            return connect()
+        return retrying(connect, store=f"MySQL at {self.profile.mysql['address']}", transient=mysql_connection_lost,
+                        seconds=patience)
 
     # --- HDFS -------------------------------------------------------------------------------
     def webhdfs_url(self) -> str:
@@ -164,6 +175,17 @@ class Clients:
     def spark_master_state(self) -> dict:
         with urllib.request.urlopen(f"http://{self.local(self.profile.spark['ui'])}/json/", timeout=10) as answer:
             return json.load(answer)
+
+
+MYSQL_CONNECTION_LOST = {2006, 2013, 2055}  # gone away, lost (during the handshake too), lost at a read
+
+
+def mysql_connection_lost(error: BaseException) -> bool:
+    """The connection was dropped before MariaDB answered, as opposed to MariaDB refusing it (its
+    credentials, its limits) or nothing listening at all: only the first is worth another try."""
+    import pymysql
+
+    return isinstance(error, pymysql.err.OperationalError) and bool(error.args) and error.args[0] in MYSQL_CONNECTION_LOST
 
 
 def cassandra_unreachable(error: BaseException) -> bool:

@@ -26,12 +26,12 @@ def sources() -> dict[str, str]:
     return {name: build().dot() for name, build in DIAGRAMS.items()}
 
 
-def write_all(folder: Path) -> list[Path]:
-    """`<name>.dot`, `.svg` and `.png` of every diagram into `folder`; the paths written.
-    Everything is rendered before anything is written, so a missing or failing `dot` leaves the
-    folder as it was."""
+def write_all(folder: Path, read: dict[str, Graph] | None = None) -> list[Path]:
+    """`<name>.dot`, `.svg` and `.png` of every diagram, and of those `read` from a cluster, into
+    `folder`; the paths written. Everything is rendered before anything is written, so a missing or
+    failing `dot` leaves the folder as it was."""
     files: dict[Path, bytes] = {}
-    for name, text in sources().items():
+    for name, text in {**sources(), **{name: graph.dot() for name, graph in (read or {}).items()}}.items():
         files[folder / f"{name}.dot"] = text.encode()
         for fmt in FORMATS:
             files[folder / f"{name}.{fmt}"] = render(text, fmt)

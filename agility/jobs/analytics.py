@@ -237,6 +237,7 @@ def analyse(args) -> dict:
         return {
             "input": args.input, "files": files, "records": counts["records"], "orders": counts["orders"],
             "duplicates_dropped": counts["records"] - counts["orders"], **tables, "written": written,
+            "columns": {name: list(frame.columns) for name, frame in frames.items()},
             "master": spark.sparkContext.master, "application_id": spark.sparkContext.applicationId,
             "session_seconds": round(session_seconds, 2), "analysis_seconds": round(analysis_seconds, 2),
             "records_per_second": round(counts["records"] / analysis_seconds, 1) if analysis_seconds else None,

@@ -50,7 +50,7 @@ class MySqlSink:
         # as the area's own account: provisioning made its database, the account makes its tables
         account = self.clients.profile.account("mysql", self.area)
         try:
-            self.connection = self.clients.mysql_connection(account)
+            self.connection = self.clients.mysql_connection(account, patience=0)
         except pymysql.OperationalError as error:
             if error.args and error.args[0] in SERVER_GONE:
                 raise  # not there: the sink's retries decide

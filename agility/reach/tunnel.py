@@ -138,6 +138,9 @@ class Tunnel:
         # socketserver's accept queue is 5: a client opening a connection pool at once (the
         # Cassandra driver, Spark) on a busy machine overflows it and sees connects time out
         sshtunnel._ForwardServer.request_queue_size = 128
+        # a forward whose SSH channel does not open within this is closed at once (the client sees
+        # its connection lost before any greeting); 10 s, sshtunnel's own, is short on a busy host
+        sshtunnel.TUNNEL_TIMEOUT = 30.0
         try:
             self.forwarder = sshtunnel.SSHTunnelForwarder(
                 (self.profile.bastion.host, self.profile.bastion.port),
