@@ -70,8 +70,9 @@ demo: provision
 	@$(PY) -m pytest -k kafka --verbose --keep-sandbox; status=$$?; \
 	  echo "the sandbox is still running for the next acts (make down stops it)"; exit $$status
 
+# PYTEST_ARGS: more options for pytest, e.g. "-n 2" on a machine with more than 2 cores (README)
 test: fetch lint
-	@$(PY) -m pytest --verbose; status=$$?; $(MAKE) --no-print-directory report; exit $$status
+	@$(PY) -m pytest --verbose $(PYTEST_ARGS); status=$$?; $(MAKE) --no-print-directory report; exit $$status
 
 # every benchmark and one table: each figure, its reference from the same run, the ratio, the target
 # (about 30 minutes; SKIP=recovery,cold-ha leaves parts out, see bench/all.py)

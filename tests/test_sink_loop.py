@@ -8,6 +8,9 @@ holds, one commit per unit it writes, and nothing past what the store holds when
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -311,3 +314,23 @@ def test_end_offsets_the_consumer_cannot_get_are_asked_by_a_fresh_consumer(monke
     result = consume(FakeClients(consumer, offsets), AREA, "orders", ListSink(), idle_timeout=0, log=lines.append)
     assert result.caught_up and result.final_lag == 0 and consumer.commits == [{0: 1, 1: 1}]
     assert any("KafkaTimeoutError" in line and "retry 1" in line for line in lines)
+
+
+class CompletedConsumer(FakeConsumer):
+    """Its producer says the topic is complete (SIGUSR1 to this process) at the first poll."""
+
+    def poll(self, timeout_ms):
+        if not getattr(self, "told", False):
+            self.told = True
+            os.kill(os.getpid(), signal.SIGUSR1)
+        return super().poll(timeout_ms)
+
+
+def test_told_its_topic_is_complete_a_sink_stops_once_caught_up_without_its_quiet_time():
+    before = signal.getsignal(signal.SIGUSR1)
+    started = time.monotonic()
+    result = consume(FakeClients(CompletedConsumer([[good(0, 0)]])), AREA, "orders", ListSink(),
+                     idle_timeout=600, deadline=60)
+    assert result.stopped_by == "caught up" and result.caught_up and result.read == 1
+    assert time.monotonic() - started < 30  # COMPLETE_IDLE_S, not the 600 s of quiet it was given
+    assert signal.getsignal(signal.SIGUSR1) == before  # the job gives the handler back when it ends

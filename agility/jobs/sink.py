@@ -49,6 +49,7 @@ ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its de
 SESSION_TIMEOUT_MS = 10_000  # how long a killed consumer keeps its partitions; the broker's minimum is 6 s
 DEAD_LETTER_TIMEOUT_S = 60
 STORE_RETRY_S = 120.0  # how long a store may fail transiently (a restart of it) before the job gives up
+COMPLETE_IDLE_S = 2.0  # at lag 0 this long once told the topic is complete (SIGUSR1), a sink stops
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ class SinkRun:
             if batch:
                 self.log(f"{self.sink.name}: read {self.result.read}, wrote {self.result.written}, "
                          f"dead-lettered {sum(self.result.dead_lettered.values())}")
-            elif stop_when_caught_up and self.idle_at_lag_0(idle_timeout):
+            elif stop_when_caught_up and self.idle_at_lag_0(
+                    min(idle_timeout, COMPLETE_IDLE_S) if self.stop.topic_complete else idle_timeout):
                 self.result.caught_up, self.result.stopped_by = True, "caught up"
                 return
 
@@ -434,18 +436,25 @@ def committed_lag(consumer, topic: str, group: str, end_offsets: Callable[[list]
 
 
 class StopFlag:
-    """SIGTERM/SIGINT ask the loop to stop after the current batch (stored and committed)."""
+    """SIGTERM/SIGINT ask the loop to stop after the current batch (stored and committed). SIGUSR1
+    says the topic is complete (its producer acknowledged everything it will send): a sink waiting
+    for quiet then needs only COMPLETE_IDLE_S at lag 0, not its whole `idle_timeout`."""
 
     def __init__(self):
         self.signal = None
+        self.topic_complete = False
         self.previous = {}
 
     def install(self) -> None:
-        for number in (signal.SIGTERM, signal.SIGINT):
+        handlers = {signal.SIGTERM: self._handle, signal.SIGINT: self._handle, signal.SIGUSR1: self._complete}
+        for number, handler in handlers.items():
             try:
-                self.previous[number] = signal.signal(number, self._handle)
+                self.previous[number] = signal.signal(number, handler)
             except ValueError:  # not the main thread (a test runner's worker): no signal handling
                 return
+
+    def _complete(self, number, frame) -> None:
+        self.topic_complete = True
 
     def _handle(self, number, frame) -> None:
         self.signal = signal.Signals(number).name
