@@ -46,3 +46,41 @@ def test_the_scheduler_keeps_each_unit_of_work_together_and_spreads_the_rest(tmp
     assert scheduler._split_scope("tests/test_kafka_act.py::test_a") == CLUSTER_UNDER_TEST
     assert scheduler._split_scope("tests/test_two_clusters_act.py::test_b") == PRODUCTION
     assert scheduler._split_scope("tests/test_units.py::test_c") == "tests/test_units.py::test_c"
+
+
+def test_a_destructive_test_waits_for_the_others_then_runs_alone_and_none_starts_meanwhile(tmp_path):
+    import threading
+    import time
+
+    from fixtures.parallel import alone_or_together
+
+    events, released = [], threading.Event()
+
+    def together(name, hold):
+        with alone_or_together(False, tmp_path):
+            events.append(f"{name} in")
+            hold.wait(10)
+            events.append(f"{name} out")
+
+    def alone():
+        with alone_or_together(True, tmp_path):
+            events.append("alone in")
+            time.sleep(0.3)
+            events.append("alone out")
+
+    first = threading.Thread(target=together, args=("first", released))
+    first.start()
+    time.sleep(0.2)
+    lone = threading.Thread(target=alone)
+    lone.start()
+    time.sleep(0.2)  # the lone one now waits in the turnstile: a later test must not overtake it
+    go_on = threading.Event()
+    go_on.set()
+    later = threading.Thread(target=together, args=("later", go_on))
+    later.start()
+    time.sleep(0.2)
+    assert events == ["first in"]
+    released.set()
+    for thread in (first, lone, later):
+        thread.join(15)
+    assert events == ["first in", "first out", "alone in", "alone out", "later in", "later out"], events
