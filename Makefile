@@ -72,7 +72,8 @@ demo: provision
 
 # PYTEST_ARGS: more options for pytest, e.g. "-n 2" on a machine with more than 2 cores (README)
 test: fetch lint
-	@$(PY) -m pytest --verbose $(PYTEST_ARGS); status=$$?; $(MAKE) --no-print-directory report; exit $$status
+	@$(PY) -m pytest --verbose $(PYTEST_ARGS); status=$$?; \
+	  $(MAKE) --no-print-directory report || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 # every benchmark and one table: each figure, its reference from the same run, the ratio, the target
 # (about 30 minutes; SKIP=recovery,cold-ha leaves parts out, see bench/all.py)
@@ -83,7 +84,9 @@ report: $(ALLURE)
 	@rm -rf reports/allure-report
 	@# allurerc.yaml: the report's name and output, and reports/history.jsonl, the trend across runs
 	@$(ALLURE) generate -c allurerc.yaml reports/allure-results >/dev/null && \
-	  echo "report: reports/allure-report/index.html" || echo "the Allure report could not be generated"
+	  echo "report: reports/allure-report/index.html" || { echo "the Allure report could not be generated"; exit 1; }
+	@# what a stakeholder will see: the features, a step and its attachment, the environment, the trend
+	@$(AGILITY) report check
 
 clean:
 	rm -rf reports/allure-results reports/allure-report .pytest_cache

@@ -12,7 +12,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from agility import diagrams
-from agility.checks import health, verdict
+from agility.checks import health, rendered_report, verdict
 from agility.clients import hdfs_survey
 from agility.clients.services import operator_clients
 from agility.config import cluster_registry, declaration, profiles
@@ -236,6 +236,14 @@ def cmd_diagram(args) -> int:
     return 0
 
 
+def cmd_report_check(args) -> int:
+    seen = rendered_report.look(Path(args.report), Path(args.results), Path(args.history))
+    _print(f"{args.report}/index.html in headless Chromium: {seen.summary()}")
+    for problem in seen.problems:
+        _print(f"  ✗ {problem}")
+    return 1 if seen.problems else 0
+
+
 def cmd_provision_area(args) -> int:
 
     profile = profiles.load(args.profile)
@@ -433,6 +441,15 @@ def parser() -> argparse.ArgumentParser:
     diagram.add_argument("--profile", default=None,
                          help="also the HDFS data sets, read from this cluster (e.g. sandbox): what its areas hold now")
     diagram.set_defaults(run=cmd_diagram)
+
+    report = commands.add_parser("report", help="the Allure report as a stakeholder sees it")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    check = report_commands.add_parser("check", help="open the rendered report in headless Chromium: every feature, "
+                                                     "a step and its attachment, the environment, the trend")
+    check.add_argument("--report", default="reports/allure-report", help="the rendered report")
+    check.add_argument("--results", default="reports/allure-results", help="the run's Allure results")
+    check.add_argument("--history", default="reports/history.jsonl", help="the runs the trend holds")
+    check.set_defaults(run=cmd_report_check)
 
     tunnel = commands.add_parser("tunnel", help="keep an SSH tunnel to a cluster open")
     tunnel.add_argument("--profile", default=None)

@@ -3,22 +3,18 @@ allurerc.yaml) from real runs of a small project of scenarios: the trend across 
 split into the environment's and the platform's, an environment section naming what ran, and the
 rendered report as a person sees it in a real (headless) browser."""
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
 
-from agility.clients.browser import chromium
+from agility.checks import rendered_report
 
 pytestmark = pytest.mark.report
 REPO = Path(__file__).parents[1]
@@ -153,48 +149,19 @@ def test_a_check_that_is_not_a_scenario_is_reported_beside_the_scenarios(project
     assert groups["Report"]["statistic"] == {"total": 3, "passed": 1, "failed": 1, "broken": 1}  # the scenarios too
 
 
-@contextmanager
-def served(folder: Path):
-    """The report over HTTP on loopback, as `python3 -m http.server` serves it (its pages load their
-    data with fetch, which a file:// page may not)."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-TREND_RUNS = """() => {
-  const heading = [...document.querySelectorAll('*')].find(e => e.childElementCount === 0 && e.textContent.trim() === 'Status dynamics');
-  let card = heading;
-  while (card && !card.querySelector('[data-testid=trend-line-point]')) card = card.parentElement;
-  return card ? new Set([...card.querySelectorAll('[data-testid=trend-line-point]')].map(p => p.getAttribute('cx'))).size : 0;
-}"""
-
-
 def test_a_browser_sees_the_features_a_step_its_attachment_and_a_trend_of_two_runs(project):
+    """What `make report` checks on every report (`agility report check`), here on two runs whose
+    content is known: the check must see it all, and must see a trend of two."""
     one_run(project)
     generate(project)
+    reports = project / "reports"
+    first = rendered_report.look(reports / "allure-report", reports / "allure-results", reports / "history.jsonl")
     one_run(project)
     generate(project)
-    with served(project / "reports" / "allure-report") as url, chromium() as page:
-        page.goto(url)
-        page.get_by_test_id("tree-section-title").filter(has_text="Report").wait_for(timeout=30000)
-        page.get_by_test_id("tree-leaf-title").filter(has_text="A claim holds").click()
-        page.get_by_text("Given a claim that holds").first.click()
-        page.get_by_text("orders as a table").first.click()
-        page.get_by_text("12.30").first.wait_for(timeout=15000)  # the attachment's content, opened
-        assert page.get_by_text("narration").count() >= 1
-        page.goto(url + "#charts")
-        page.get_by_text("Status dynamics").first.wait_for(timeout=30000)
-        page.wait_for_function(f"() => ({TREND_RUNS})() > 0", timeout=15000)
-        assert page.evaluate(TREND_RUNS) == 2
+    seen = rendered_report.look(reports / "allure-report", reports / "allure-results", reports / "history.jsonl")
+    assert first.trend_runs == 1 and not first.problems, first
+    assert not seen.problems and seen.trend_runs == 2, seen
+    assert "Report" in seen.features and seen.scenario == "A claim holds", seen
+    assert seen.step == "Given a claim that holds" and ("orders as a table" in seen.attachment
+                                                        or "narration" in seen.attachment), seen
+    assert "profile" in seen.metadata, seen
