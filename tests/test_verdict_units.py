@@ -49,6 +49,7 @@ def test_an_act_is_ready_only_when_a_check_ran_and_none_failed():
     lines = verdict.lines()
     assert not verdict.ready and lines[0] == "NOT READY: profile lab, 1 of 4 acts ready"
     assert "  ✗ mysql: 0 passed (no check ran)" in lines and "      ✗ b: call: lost 3" in lines
+    assert "  ✗ kafka: 1 passed, 1 failed" in lines and "  ✓ hdfs: 1 passed, 1 skipped" in lines
 
 
 def test_every_act_ready_and_pytest_content_make_the_cluster_ready():

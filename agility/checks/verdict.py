@@ -95,7 +95,8 @@ class Verdict:
                  f"{len(ready)} of {len(self.acts)} acts ready"]
         for name, act in self.acts.items():
             mark = "✓" if act.ready else "✗"
-            extra = f", {len(act.skipped)} skipped" if act.skipped else ""
+            extra = (f", {len(act.failed)} failed" if act.failed else "") + (
+                f", {len(act.skipped)} skipped" if act.skipped else "")
             found.append(f"  {mark} {name}: {act.passed} passed{extra}"
                          + ("" if act.passed or act.failed else " (no check ran)"))
             found += [f"      ✗ {failure}" for failure in act.failed]
