@@ -21,11 +21,16 @@ def verify(*args: str, results: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_running_sandbox_is_ready_by_its_act(platform, tmp_path):
+    suite_history = Path(__file__).parents[1] / "reports" / "history.jsonl"
+    before = suite_history.read_text() if suite_history.exists() else ""
     done = verify("--profile", platform.name, "--acts", "sandbox", results=tmp_path / "allure-results")
     print(done.stdout[-3000:])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert f"READY: profile {platform.name}, 1 of 1 acts ready" in done.stdout
     assert "  ✓ sandbox:" in done.stdout and list((tmp_path / "allure-results").glob("*-result.json"))
+    # its report keeps a history of verify's runs beside its results, not in the suite's trend
+    assert (tmp_path / "allure-report" / "index.html").exists() and (tmp_path / "verify-history.jsonl").exists()
+    assert (suite_history.read_text() if suite_history.exists() else "") == before
 
 
 def test_a_cluster_whose_bastion_cannot_be_reached_is_not_ready_and_says_which_checks_failed(platform, tmp_path):

@@ -19,18 +19,20 @@ from pathlib import Path
 from agility.clients.browser import chromium
 
 TIMEOUT_MS = 30_000
-# the runs the "Status dynamics" chart draws: its points' distinct x positions
+# the runs the "Status dynamics" chart draws: one column each (a stack of bars, one per status),
+# each with the area a pointer hovers to see that run's numbers
 TREND_RUNS = """() => {
   const heading = [...document.querySelectorAll('*')].find(e => e.childElementCount === 0 && e.textContent.trim() === 'Status dynamics');
   let card = heading;
-  while (card && !card.querySelector('[data-testid=trend-line-point]')) card = card.parentElement;
-  return card ? new Set([...card.querySelectorAll('[data-testid=trend-line-point]')].map(p => p.getAttribute('cx'))).size : 0;
+  while (card && !card.querySelector('svg')) card = card.parentElement;
+  return card ? card.querySelectorAll('[data-testid=hover-rect]').length : 0;
 }"""
 
 
 @dataclass
 class Seen:
-    features: list[str] = field(default_factory=list)  # the tree's top sections
+    features: list[str] = field(default_factory=list)  # the tree's sections, every one opened
+    expected: list[str] = field(default_factory=list)  # the run's features, from its results
     scenario: str = ""
     step: str = ""
     attachment: str = ""  # the first attachment row of that step, as shown
@@ -39,7 +41,7 @@ class Seen:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{len(self.features)} features; scenario '{self.scenario}', step '{self.step}', attachment "
+        return (f"{len(self.expected)} features of the run, each shown; scenario '{self.scenario}', step '{self.step}', attachment "
                 f"'{self.attachment}'; metadata {', '.join(self.metadata[:3])}…; a trend of {self.trend_runs} runs")
 
 
@@ -80,7 +82,8 @@ def served(folder: Path):
 
 def look(report: Path, results: Path, history: Path) -> Seen:
     """Open the report and read what it shows; `problems` names what is missing."""
-    seen, expected, runs = Seen(), features_in(results), runs_in(history)
+    expected, runs = features_in(results), runs_in(history)
+    seen = Seen(expected=expected)
     if not (report / "index.html").exists():
         return Seen(problems=[f"{report}/index.html does not exist: generate the report first (make report)"])
     with served(report) as url, chromium() as page:
@@ -92,18 +95,19 @@ def look(report: Path, results: Path, history: Path) -> Seen:
         read_a_scenario(page, seen, expected[0] if expected else None)
         page.goto(url + "#charts")
         page.get_by_text("Status dynamics").first.wait_for(timeout=TIMEOUT_MS)
-        if runs > 1:  # a trend of one run draws no line
+        if runs > 1:  # the chart draws nothing for a single run: there is no trend yet
             try:
                 page.wait_for_function(f"() => ({TREND_RUNS})() >= {runs}", timeout=TIMEOUT_MS)
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: the count below says what was drawn
                 pass
-        seen.trend_runs = page.evaluate(TREND_RUNS) or (1 if runs == 1 else 0)
+        seen.trend_runs = page.evaluate(TREND_RUNS)
     missing = [feature for feature in expected if feature not in seen.features]
     seen.problems += [problem for problem, wrong in (
         (f"features of the run not shown: {', '.join(missing)}", bool(missing)),
         ("no feature of the run in the results", not expected),
         ("no environment shown (metadata: profile)", "profile" not in seen.metadata),
-        (f"the trend shows {seen.trend_runs} runs, the history holds {runs}", seen.trend_runs != runs),
+        (f"the trend shows {seen.trend_runs} runs, the history holds {runs}",
+         seen.trend_runs != runs if runs > 1 else seen.trend_runs > 1),
     ) if wrong]
     return seen
 

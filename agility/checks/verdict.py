@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from agility.config import profiles
 from agility.core.errors import ConfigError
 from agility.core.paths import CACHE_DIR, REPO_DIR
@@ -150,7 +152,14 @@ def render_report(results_dir: Path, progress: Progress) -> str:
     if not ALLURE.exists():
         return f"{results_dir} (raw results: the Allure command line is not at {ALLURE})"
     output = results_dir.parent / "allure-report"
-    done = subprocess.run([str(ALLURE), "generate", "-c", "allurerc.yaml", "-o", str(output), str(results_dir)],
+    # the repository's settings, with a history of verify's own runs beside its results: a QA
+    # verdict is not one more point in the trend of `make test`'s runs
+    settings = yaml.safe_load((REPO_DIR / "allurerc.yaml").read_text())
+    settings.update(output=str(output), historyPath=str(results_dir.parent / "verify-history.jsonl"))
+    config = results_dir.parent / "allurerc.verify.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True))
+    done = subprocess.run([str(ALLURE), "generate", "-c", str(config), str(results_dir)],
                           cwd=REPO_DIR, capture_output=True, text=True)
     if done.returncode != 0:
         progress(f"the Allure report could not be generated: {(done.stdout + done.stderr).strip()[-500:]}")
