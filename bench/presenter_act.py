@@ -25,8 +25,8 @@ TARGET_SECONDS = 20  # issue #15
 def measure() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="agility-bench-act-") as results:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-k", "kafka", "--verbose",
-                               f"--alluredir={results}"], cwd=REPO, capture_output=True, text=True, timeout=900)
+        done = subprocess.run([sys.executable, "-m", "pytest", "-k", "kafka", "--verbose", f"--alluredir={results}",
+                               f"--junitxml={results}/junit.xml"], cwd=REPO, capture_output=True, text=True, timeout=900)
         seconds = time.monotonic() - started
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-300:]
     print(f"pytest -k kafka --verbose: exit {done.returncode}, {summary}")
