@@ -4,6 +4,7 @@ the report beside its narration."""
 import pytest
 
 from agility.core.narration import keep_json, keep_table, keep_text
+from agility.core.sizes import size
 from agility.diagrams import hdfs_datasets
 from agility.diagrams.graph import render
 
@@ -30,7 +31,7 @@ def test_each_area_shows_its_latest_datasets_with_exact_figures_and_one_box_for_
 
 
 def test_sizes_read_as_a_person_reads_them():
-    assert [hdfs_datasets.size(count) for count in (0, 1023, 1536, 5 * 2**30)] == ["0 B", "1023 B", "1.5 KiB", "5.0 GiB"]
+    assert [size(count) for count in (0, 1023, 1536, 5 * 2**30)] == ["0 B", "1023 B", "1.5 KiB", "5.0 GiB"]
 
 
 def test_a_check_keeps_tables_events_and_outputs_where_its_sayer_can_keep_them():

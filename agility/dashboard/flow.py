@@ -25,6 +25,7 @@ from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
 from agility.core.retry import describe
+from agility.core.sizes import size
 from agility.provisioning.hdfs import parse_summary
 from agility.reach import connect, tunnel
 
@@ -93,16 +94,6 @@ def why(error: BaseException) -> str:
 def failed_cells(source: str, error: BaseException | str) -> dict[str, Cell]:
     cell = failed(source, error)
     return {measure: cell for measure in SOURCES[source]}
-
-
-def size(count: int) -> str:
-    """Bytes as a person reads them: 0 B, 512 B, 1.5 KiB, 20.0 MiB."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"  # not reached
 
 
 def topic_ends(ends: dict[tuple[str, int], int]) -> dict[str, int]:

@@ -5,22 +5,11 @@ one box for the rest, so the picture stays readable after a whole run of the sui
 
 from __future__ import annotations
 
+from agility.core.sizes import size
 from agility.diagrams.graph import Graph, diagram
 
 NAME = "hdfs_datasets"
 SHOWN_PER_AREA = 6
-
-
-def size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
-            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} B"  # unreachable: GiB is the last unit
-
-
-def node_id(path: str) -> str:
-    return path  # the HDFS path itself: unique, and a test reads it back
 
 
 def area_label(area: dict) -> str:
@@ -47,9 +36,9 @@ def build(cluster: str, areas: list[dict]) -> Graph:
                     rankdir="LR", nodesep=0.15)
     for area in reversed(areas):  # dot stacks these boxes bottom up: the first area on top
         box = graph.cluster(area["area"], f"area {area['area']}", style="rounded,filled", fillcolor="gray95")
-        root = box.node(node_id(area["path"]), area_label(area), shape="folder", tooltip=exact(area))
+        root = box.node(area["path"], area_label(area), shape="folder", tooltip=exact(area))
         for entry in area["datasets"][:SHOWN_PER_AREA]:
-            box.edge(root, box.node(node_id(entry["path"]), dataset_label(entry), shape="folder", tooltip=exact(entry)))
+            box.edge(root, box.node(entry["path"], dataset_label(entry), shape="folder", tooltip=exact(entry)))
         rest = area["datasets"][SHOWN_PER_AREA:]
         if rest:
             files, held = sum(entry["files"] for entry in rest), sum(entry["bytes"] for entry in rest)
