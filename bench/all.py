@@ -13,6 +13,7 @@ analytics, scan, recovery).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agility.sandbox.cluster import shared_sandbox  # noqa: E402
 from bench import analytics, cassandra_scan, kafka_pipeline, presenter_act, recovery, sandbox_startup  # noqa: E402
-from bench.figures import Figure, table  # noqa: E402
+from bench.figures import Figure, failed, table  # noqa: E402
 
 ON_SHARED: dict[str, Callable[[], list[Figure]]] = {
     "act": presenter_act.measure,
@@ -35,6 +36,17 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+def measured(name: str, run: Callable[[], list[Figure]]) -> list[Figure]:
+    """A part's figures; a part that fails gets a FAILED row and the others still run."""
+    say(f"\n#### {name}")
+    try:
+        return run()
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - any failure is reported in the table
+        why = " ".join(str(error).split()) or type(error).__name__
+        say(f"{name} FAILED: {why[:2000]}")
+        return [failed(name, why)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help="parts left out, comma-separated")
@@ -42,20 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     for topology in ("small", "ha"):
         if f"cold-{topology}" not in skipped:
-            say(f"\n#### cold start of `{topology}`")
-            figures += sandbox_startup.measure(topology)
+            figures += measured(f"cold start of `{topology}`", lambda topology=topology: sandbox_startup.measure(topology))
     wanted = {name: run for name, run in ON_SHARED.items() if name not in skipped}
     if wanted:
         with shared_sandbox("small", say, cluster="shared"):
             for name, run in wanted.items():
-                say(f"\n#### {name}")
-                figures += run()
+                figures += measured(name, run)
     if "recovery" not in skipped:
-        say("\n#### the failure act's faults on `production`")
         with shared_sandbox(None, say, cluster="production"):
-            figures += recovery.measure(argparse.Namespace(profile="sandbox-production", count=12000, rate=200, only=""))
+            figures += measured("the failure act's faults on `production`", lambda: recovery.measure(
+                argparse.Namespace(profile="sandbox-production", count=12000, rate=200, only="")))
     say("\n" + table(figures))
-    return 0
+    return 1 if any(math.isnan(figure.value) for figure in figures) else 0  # a FAILED row measured nothing
 
 
 if __name__ == "__main__":

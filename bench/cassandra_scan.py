@@ -24,6 +24,7 @@ from agility.config import profiles  # noqa: E402
 from agility.jobs import orders, spark_cassandra  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
+from agility.provisioning.area_accounts import provision_area_accounts, provision_linux_user  # noqa: E402
 from agility.reach.ssh import ClusterShell  # noqa: E402
 from bench.figures import Figure, compared  # noqa: E402
 from bench.figures import table as figure_table  # noqa: E402
@@ -81,7 +82,9 @@ def measure(rows: int, profile_name: str = "sandbox") -> list[Figure]:
     profile = profiles.load(profile_name)
     area = profile.area("dev")
     table = f"bench_scan_{uuid.uuid4().hex[:8]}"
-    with area_clients(profile, area) as clients, ClusterShell(profile) as shell:
+    provision_linux_user(profile, area)  # the developer submits to the area's own queue on YARN
+    with area_clients(profile, area) as clients, ClusterShell(profile, user=area.kafka_account) as shell:
+        provision_area_accounts(profile, clients, area)
         try:
             seconds = fill(clients, area, table, rows)
             print(f"filled {area.keyspace}.{table} with {rows} orders in {seconds:.1f} s")

@@ -29,6 +29,11 @@ def at_least(what: str, value: float, unit: str, reference: str, reference_value
                   wanted is None or ratio >= wanted)
 
 
+def failed(what: str, why: str) -> Figure:
+    """A benchmark that could not measure: its row says so, and the table is NOT MET."""
+    return Figure(f"{what}: FAILED ({why[:80]})", float("nan"), "", "-", float("nan"), "-", False)
+
+
 def compared(what: str, value: float, unit: str, reference: str, reference_value: float) -> Figure:
     """A figure shown beside its reference, with no target of its own."""
     return Figure(what, value, unit, reference, reference_value, "-", True)

@@ -24,3 +24,14 @@ def test_the_table_gives_every_figure_one_row_and_says_which_targets_are_not_met
     assert shown[0].split() == ["figure", "measured", "reference", "(same", "run)", "ratio", "target"]
     assert shown[1].endswith("0.25   ≥ 0.50  NOT MET") and shown[2].endswith("0.30   -       met"), shown
     assert "27.7 s" in shown[3] and "its target 20.0" in shown[3] and shown[3].endswith("NOT MET")
+
+
+def test_a_part_that_fails_is_a_failed_row_and_the_run_goes_on():
+    from bench import all as every_benchmark
+
+    def broken():
+        raise SystemExit("the act failed, so its time means nothing")
+
+    rows = every_benchmark.measured("act", broken) + every_benchmark.measured("scan", lambda: [within("scan", 1.0, 2)])
+    shown = table(rows).splitlines()
+    assert "act: FAILED (the act failed" in shown[1] and shown[1].endswith("NOT MET") and shown[2].endswith("met")

@@ -88,17 +88,17 @@ def digests(root: Path) -> dict[str, str]:
 
 # What the inline code (before the templates) rendered, by key: the first 16 hex digits of its SHA-256.
 RENDERED: dict[str, str] = {
-    'argv cassandra@agent-1': '14d5db91aea0c99b',
-    'argv cassandra@agent-2': '97d28eece87dd17c',
-    'argv cassandra@agent-3': 'a2c3514fced6dd68',
-    'argv kafka@agent-1': '08b4d3d1d0fb6626',
-    'argv kafka@agent-2': 'abe50a73a5973df1',
-    'argv kafka@agent-3': '1469a67c4f78b6c0',
-    'argv namenode@master': '3920223051a33090',
-    'argv datanode@agent-1': 'df5baa2635e05e13',
-    'argv datanode@agent-2': 'c5cefb999e1c9917',
-    'argv datanode@agent-3': '24a0018195ac1923',
-    'argv httpfs@master': '496c9602b7a6bbb7',
+    'argv cassandra@agent-1': '6f6657e0986fb390',
+    'argv cassandra@agent-2': '42a5d82721d3a1a9',
+    'argv cassandra@agent-3': '8828c8b753c89704',
+    'argv kafka@agent-1': '582dc778100c8981',
+    'argv kafka@agent-2': 'fe7204aec8ea7f26',
+    'argv kafka@agent-3': 'df26d7b75c6086a0',
+    'argv namenode@master': 'a931ffda72136ecf',
+    'argv datanode@agent-1': 'ac80280676126ea8',
+    'argv datanode@agent-2': '5552f0fb8b24d57d',
+    'argv datanode@agent-3': 'e9556ddb6eb8b493',
+    'argv httpfs@master': 'dbf2612d77493c58',
     'argv mariadb@master': '6b949235f32e358b',
     'argv kafka tool': 'ab09f0280e1ac579',
     'argv kafka edge': 'daf4956123244a03',
@@ -113,7 +113,7 @@ RENDERED: dict[str, str] = {
     'artifacts/hadoop/client/t/hdfs-site.xml': '5366c1f3a96aa911',
     'artifacts/hadoop/client/t/log4j.properties': 'b239f1f95a2d31bd',
     'artifacts/kafka/tools-log4j2.xml': '5612ec9b7cc4ab58',
-    'nodes/agent-1/cassandra/conf/cassandra.yaml': 'afc6be4f22405351',
+    'nodes/agent-1/cassandra/conf/cassandra.yaml': 'f531397ac2f2c640',
     'nodes/agent-1/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
     'nodes/agent-1/cassandra/conf/logback.xml': '257188247533c6c2',
     'nodes/agent-1/datanode/conf/core-site.xml': '4f25c2b988a3c2e9',
@@ -123,7 +123,7 @@ RENDERED: dict[str, str] = {
     'nodes/agent-1/kafka/conf/log4j2.xml': 'f3ad99ab1159e332',
     'nodes/agent-1/kafka/conf/server.properties': '7a0485695d456539',
     'nodes/agent-1/kafka/conf/tools-log4j2.xml': '5612ec9b7cc4ab58',
-    'nodes/agent-2/cassandra/conf/cassandra.yaml': '737b059888df87cd',
+    'nodes/agent-2/cassandra/conf/cassandra.yaml': '84732d6d8dbc0241',
     'nodes/agent-2/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
     'nodes/agent-2/cassandra/conf/logback.xml': '1b41f0a734f12790',
     'nodes/agent-2/datanode/conf/core-site.xml': '1b575e913e53c000',
@@ -133,7 +133,7 @@ RENDERED: dict[str, str] = {
     'nodes/agent-2/kafka/conf/log4j2.xml': 'ec22d54c4ede6c52',
     'nodes/agent-2/kafka/conf/server.properties': 'a0732c7ffd09e3a4',
     'nodes/agent-2/kafka/conf/tools-log4j2.xml': '5612ec9b7cc4ab58',
-    'nodes/agent-3/cassandra/conf/cassandra.yaml': 'e66b6ce1f0fd505d',
+    'nodes/agent-3/cassandra/conf/cassandra.yaml': 'cc263263c383805b',
     'nodes/agent-3/cassandra/conf/logback-tools.xml': '68ce5de782f474b2',
     'nodes/agent-3/cassandra/conf/logback.xml': '885b7a03ceab52f1',
     'nodes/agent-3/datanode/conf/core-site.xml': '6a379b12decfba3f',
@@ -211,3 +211,14 @@ def test_a_fresh_cassandra_node_replacing_a_dead_one_waits_upstreams_ring_delay_
     assert f"-Dcassandra.replace_address_first_boot={fresh.address}" in replacing
     assert "-Dcassandra.ring_delay_ms=30000" in replacing and "-Dcassandra.ring_delay_ms=5000" in joining
     assert not any("replace_address" in part for part in joining)
+
+
+def test_the_nodes_tokens_are_dealt_evenly_round_the_ring():
+    from agility.sandbox.services.cassandra import interleaved_tokens
+
+    dealt = [interleaved_tokens(3, 16, index) for index in range(3)]
+    ring = sorted(token for tokens in dealt for token in tokens)
+    assert len(set(ring)) == 48 and all(len(tokens) == 16 for tokens in dealt)
+    assert -(2**63) <= ring[0] and ring[-1] < 2**63
+    assert len({after - before for before, after in zip(ring, ring[1:], strict=False)}) == 1  # evenly spaced
+    assert [ring.index(tokens[0]) for tokens in dealt] == [0, 1, 2]  # dealt in turn: no node owns a run

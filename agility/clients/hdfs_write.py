@@ -57,16 +57,27 @@ def write_whole(client, path: str, data: bytes | str, overwrite: bool = True, en
     from hdfs.util import HdfsError
     from requests.exceptions import RequestException
 
-    size = len(data.encode(encoding or "utf-8")) if isinstance(data, str) else len(data)
+    if isinstance(data, str):  # the hdfs client would send a str one character per socket write
+        data = data.encode(encoding or "utf-8")
+    size = len(data)
     if not overwrite and client.status(path, strict=False) is not None:
         raise WriteRefused(path, size, f"{path} already exists")
     staging, staged = staging_path(path), False
     try:
-        client.write(staging, data=data, overwrite=True, encoding=encoding)
+        client.write(staging, data=data, overwrite=True)
         staged = True
-        if overwrite:
-            client.delete(path)  # WebHDFS's RENAME never replaces a file
-        client.rename(staging, path)  # refused if another writer created `path` meanwhile
+        try:
+            client.rename(staging, path)
+        except HdfsError as error:
+            # WebHDFS's RENAME never replaces a file: it answers false when `path` exists, which the
+            # client raises without a server exception. Renaming first saves a request per file;
+            # a name that is taken is the rare case (a batch written again).
+            if getattr(error, "exception", None) is not None:
+                raise
+            if not overwrite:  # created meanwhile by another writer: theirs stays
+                raise WriteRefused(path, size, f"{path} already exists", remove_remainder(client, staging)) from None
+            client.delete(path)
+            client.rename(staging, path)  # refused if another writer created `path` meanwhile
     except (HdfsError, RequestException) as error:
         denied = not staged and getattr(error, "exception", None) == "AccessControlException"
         left = None if denied else remove_remainder(client, staging)  # a denied write created nothing

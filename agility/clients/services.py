@@ -162,14 +162,15 @@ class Clients:
         at most 3 times within about 3 s, for reads only: a write sent again could leave a file
         half written (its body already spent), and the sinks retry their writes themselves."""
         import requests
-        from hdfs import InsecureClient
         from urllib3.util.retry import Retry
+
+        from agility.clients.webhdfs import WebHdfsClient
 
         session = requests.Session()
         retry = Retry(total=3, connect=3, read=3, status=0, backoff_factor=0.5,
                       allowed_methods=frozenset({"GET", "HEAD"}))
         session.mount("http://", requests.adapters.HTTPAdapter(max_retries=retry))
-        return InsecureClient(self.webhdfs_url(), user=user or self.profile.hdfs.get("user", "root"), session=session)
+        return WebHdfsClient(self.webhdfs_url(), user=user or self.profile.hdfs.get("user", "root"), session=session)
 
     # --- Spark ------------------------------------------------------------------------------
     def spark_master_state(self) -> dict:

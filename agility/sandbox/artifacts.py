@@ -13,6 +13,7 @@ import yaml
 
 from agility.core.errors import AgilityError
 from agility.core.paths import ARTIFACTS_DIR
+from agility.sandbox import class_data
 
 HERE = Path(__file__).parent
 VERSIONS = yaml.safe_load((HERE / "versions.yaml").read_text())
@@ -85,7 +86,9 @@ def fetch_debian(progress=print) -> None:
 def fetch_all(progress=print) -> None:
     fetch_debian(progress)
     for service in VERSIONS["maven"]:
-        fetch_maven(service, progress)
+        lib = fetch_maven(service, progress)
+        if service == "kafka":
+            class_data.build(lib, progress)
 
 
 if __name__ == "__main__":

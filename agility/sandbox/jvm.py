@@ -37,7 +37,11 @@ def flags_and_properties(options) -> tuple[list[str], dict[str, str]]:
     return flags, properties
 
 
-def tool(main_class: str, cp: str, *, properties: dict | None = None, args=(), heap: str = "256m"):
+def tool(main_class: str, cp: str, *, properties: dict | None = None, args=(), heap: str = "256m",
+         archive: Path | None = None):
+    """The command line of a short-lived tool JVM; `archive`: a class-data sharing archive built for
+    exactly `cp` (class_data.py), which the JVM ignores if it no longer fits."""
     props = [f"-D{key}={value}" for key, value in (properties or {}).items()]
-    return [JAVA, f"-Xmx{heap}", *TOOL_FLAGS, *props, "-cp", cp, main_class, *args]
+    shared = [f"-XX:SharedArchiveFile={archive}"] if archive else []
+    return [JAVA, f"-Xmx{heap}", *TOOL_FLAGS, *shared, *props, "-cp", cp, main_class, *args]
 

@@ -5,7 +5,11 @@ node, the Java 17 flag set of conf/jvm17-server.options, local-only JMX for node
 and flag lists are in templates/cassandra/). Sized for a 2-core machine and tuned to start fast
 (no gossip settle wait, short ring delay).
 
-Several nodes: node 0 is the seed; nodes start one at a time (each one joins, then the next).
+Several nodes start together: every node is a seed with its tokens given (`initial_token`, evenly
+interleaved), so none bootstraps and none waits for another: Cassandra refuses concurrent
+bootstraps, and a joining node spends its ring delay and a streaming session even to join an
+empty cluster. A fresh node taking a dead one's place is the exception: it bootstraps (streams the
+dead node's data and takes its tokens), so it is no seed of its own and is given no tokens.
 Secrets used by after_ready(): "cassandra-admin" (password of the superuser role `admin` that
 it creates) and "cassandra-default" (new password of the built-in `cassandra` role, so that
 cassandra/cassandra no longer works).
@@ -40,8 +44,9 @@ JAVA17_CLIENT_FLAGS = templates.options("cassandra", "jvm17-clients.options")
 _, FAST_START_PROPERTIES = jvm.flags_and_properties(templates.options("cassandra", "fast-start.options"))
 
 DEFAULT_RING_DELAY_MS = 1000  # upstream 30000: slept at every first start (seed too) before NORMAL
-# A joining node must have gossiped with a seed within the ring delay, or it refuses to bootstrap
-# ("Unable to contact any seeds"); 1 s is too short while other services load both cores.
+# A node of several gossips with the other seeds for up to the ring delay before it takes its place
+# (its shadow round); a joining node that heard none refuses to bootstrap ("Unable to contact any
+# seeds"). 1 s is too short while other services load both cores.
 JOINING_RING_DELAY_MS = 5000
 # A fresh node replacing a dead one starts beside its node's other services, under the load that
 # goes on: it got past the shadow round and then heard no seed within 5 s once in ~10 runs. It
@@ -53,7 +58,6 @@ class Cassandra(Service):
     name: ClassVar[str] = "cassandra"
     user: ClassVar[str] = "cassandra"
     ready_timeout: ClassVar[float] = 180.0
-    start_one_at_a_time: ClassVar[bool] = True  # concurrent bootstraps are refused by Cassandra
 
     def __init__(self, context, nodes):
         super().__init__(context, nodes)
@@ -79,8 +83,17 @@ class Cassandra(Service):
     def default_ring_delay(self) -> int:
         return DEFAULT_RING_DELAY_MS if len(self.nodes) == 1 else JOINING_RING_DELAY_MS
 
-    def seeds(self) -> list[Node]:
-        return self.nodes[:1]
+    def seeds(self, node: Node) -> list[Node]:
+        """Every node, but a replacing node's own address: a seed never bootstraps."""
+        return [seed for seed in self.nodes if not (seed is node and node.name in self.replacing)]
+
+    def token_setting(self, node: Node) -> str:
+        """The node's `initial_token` line: its share of evenly interleaved tokens. A replacing node
+        takes the dead node's tokens; the allocator's line stands in, as for any joining node."""
+        if node.name in self.replacing:
+            return f"allocate_tokens_for_local_replication_factor: {min(3, len(self.nodes))}"
+        tokens = interleaved_tokens(len(self.nodes), int(self.settings.get("num_tokens", 16)), self.nodes.index(node))
+        return f"initial_token: {','.join(str(token) for token in tokens)}"
 
     # --- what the base class asks ----------------------------------------------------------
     def ports(self, node: Node) -> dict[str, int]:
@@ -98,8 +111,8 @@ class Cassandra(Service):
                 node=node.name,
                 cluster=self.context.cluster,
                 num_tokens=int(self.settings.get("num_tokens", 16)),
-                token_rf=min(3, len(self.nodes)),
-                seeds=",".join(f"{seed.address}:{STORAGE_PORT}" for seed in self.seeds()),
+                tokens=self.token_setting(node),
+                seeds=",".join(f"{seed.address}:{STORAGE_PORT}" for seed in self.seeds(node)),
                 address=node.address,
                 storage_port=STORAGE_PORT,
                 cql_port=CQL_PORT,
@@ -297,3 +310,10 @@ def node_states(status_output: str) -> dict[str, str]:
         if len(columns) >= 2 and len(columns[0]) == 2 and columns[0][0] in "UD" and columns[0][1] in "NLJM":
             states[columns[1]] = columns[0]
     return states
+
+
+def interleaved_tokens(nodes: int, num_tokens: int, index: int) -> list[int]:
+    """Node `index`'s `num_tokens` tokens out of `nodes × num_tokens` spread evenly over Murmur3's
+    ring and dealt round the nodes in turn, so that every node owns the same share."""
+    spacing = 2**64 // (nodes * num_tokens)
+    return [-(2**63) + (turn * nodes + index) * spacing for turn in range(num_tokens)]

@@ -25,7 +25,7 @@ from pathlib import Path
 from agility.core.endpoints import local_address
 from agility.core.errors import AgilityError
 from agility.core.waiting import tail
-from agility.sandbox import jvm
+from agility.sandbox import class_data, jvm
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
 from agility.sandbox.services import templates
@@ -257,6 +257,7 @@ class Kafka(Service):
             f"{self.lib}/*",
             properties={"log4j2.configurationFile": self.conf(node) / "tools-log4j2.xml"},
             args=[str(arg) for arg in args],
+            archive=class_data.archive_for(self.lib),
         )
 
     def tool_command(self, node: Node, main_class: str, args: list = ()) -> list[str]:
@@ -283,7 +284,8 @@ class Kafka(Service):
         tools_config = self.context.artifacts / "kafka" / "tools-log4j2.xml"
         if not tools_config.exists():
             tools_config.write_text(templates.text("kafka", "tools-log4j2.xml"))
-        runner = jvm.tool("", f"{self.lib}/*", properties={"log4j2.configurationFile": tools_config})[:-1]
+        runner = jvm.tool("", f"{self.lib}/*", properties={"log4j2.configurationFile": tools_config},
+                          archive=class_data.archive_for(self.lib))[:-1]
         return {tool: [*runner, main_class] for tool, main_class in EDGE_TOOLS.items()}
 
 
