@@ -3,7 +3,7 @@
 - our producer (records/s) vs Kafka's own ProducerPerformance, both inside the cluster
   ("direct"), and our producer through the developer's SSH tunnel;
 - each sink job (records/s, consuming from Kafka, committing) vs a raw bulk write of the same
-  orders into the same store by the same sink class (no Kafka, one batch);
+  orders (each at its partition and offset, from the producer's ledger) into the same store by the same sink class (no Kafka, one batch);
 - end-to-end latency producer → consumer through the tunnel, p50 and p99.
 
     /opt/agility/venv/bin/python bench/kafka_pipeline.py [--orders 20000]
@@ -31,6 +31,7 @@ from agility.clients.services import (
 )
 from agility.config import areas, profiles  # noqa: E402
 from agility.jobs import orders, producer, records  # noqa: E402
+from agility.jobs.ledger import Ledger  # noqa: E402
 from agility.jobs.sink import Record  # noqa: E402
 from agility.jobs.sink_cassandra import CassandraSink  # noqa: E402
 from agility.jobs.sink_hdfs import HdfsSink  # noqa: E402
@@ -104,10 +105,13 @@ def latency(clients: Clients, area, count: int = 2000) -> tuple[float, float]:
     return statistics.median(delays), delays[int(len(delays) * 0.99) - 1]
 
 
-def raw_write(name: str, clients: Clients, area, produced_orders: list[dict]) -> float:
+def raw_write(name: str, clients: Clients, area, entries: list[dict]) -> float:
+    """The same orders, each with the partition and offset the job read it at, written by the same
+    sink class in one batch: the same rows, and for HDFS the same files (one per partition and
+    event hour), without Kafka."""
     sink = RAW_SINKS[name](clients, area, fresh())
     sink.prepare()
-    batch = [Record(order, "raw", 0, offset) for offset, order in enumerate(produced_orders)]
+    batch = [Record(entry["order"], "raw", entry["partition"], entry["offset"]) for entry in entries]
     started = time.monotonic()
     sink.write(batch)
     while hasattr(sink, "flush_next") and sink.flush_next(final=True):
@@ -146,7 +150,7 @@ def measure(count: int) -> list[Figure]:
         figures += [at_least("producer job, edge node", direct, "records/s", "ProducerPerformance", reference, 0.5),
                     compared("producer job, through the tunnel", tunnelled.records_per_second, "records/s",
                              "ProducerPerformance", reference)]
-        produced = orders.generate(4, count)
+        produced = Ledger.for_dataset("bench", area, dataset).order_entries()
         print(f"\n== sinks, {count} orders (rate over the busy time: first read to last commit)")
         for name in RAW_SINKS:
             job = pipeline.run_sink(name, clients, area, dataset)

@@ -49,6 +49,9 @@ class Load:
     ledger: Ledger
     dataset: str
     count: int
+    # asks the groups' commits during the fault: bootstrapped while every broker answered, because
+    # kafka-python bootstraps from one broker picked at random and waits its whole timeout on it
+    admin: object = None
     samples: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, acknowledged)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -86,6 +89,8 @@ class Load:
         self.stop.set()
         for job in self.jobs():
             job.close()
+        if self.admin is not None:
+            self.admin.close()
 
 
 def forget_load(load: Load, clients, area: Area) -> None:
@@ -112,9 +117,9 @@ def start_load(profile, clients, area: Area, dataset: str, count: int, rate: flo
     for sink in SINKS:
         sinks[sink] = SinkJob(profile, area, dataset, sink, batch=200, idle_timeout=QUIET_S)
         started(sinks[sink])
-    load = Load(producer, sinks, ledger, dataset, count)
+    load = Load(producer, sinks, ledger, dataset, count, admin=clients.kafka_admin(clients.kafka_account(area.name)))
     load.watch()
-    wait_until(lambda: all(stored_so_far(clients, area, dataset).values()), timeout=120, interval=0.5,
+    wait_until(lambda: all(stored_so_far(load.admin, area, dataset).values()), timeout=120, interval=0.5,
                what="a first commit of every sink's group", service="sinks",
                alive=lambda: all(job.running() for job in sinks.values()))
     return load
@@ -405,14 +410,10 @@ def fault_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dat
     return happened
 
 
-def stored_so_far(clients, area: Area, dataset: str) -> dict[str, int]:
+def stored_so_far(admin, area: Area, dataset: str) -> dict[str, int]:
     """Sink → records its group committed on the topic (a sink commits only what its store took)."""
-    admin = clients.kafka_admin(clients.kafka_account(area.name))
-    try:
-        return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
-                for sink in SINKS}
-    finally:
-        admin.close()
+    return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
+            for sink in SINKS}
 
 
 def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, more: int, say: Say) -> str:
@@ -420,13 +421,13 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     store takes more of them (its group commits past where it stood at the kill)."""
     target = min(load.acknowledged() + more, load.count)
     # the groups' coordinator may have been on what was killed: asked again until another answers
-    stored_at_kill = wait_until(lambda: stored_so_far(clients, area, dataset), timeout=60, interval=1,
+    stored_at_kill = wait_until(lambda: stored_so_far(load.admin, area, dataset), timeout=60, interval=1,
                                 what="the sinks' committed offsets", service="kafka")
 
     grown: set[str] = set()
 
     def carried_on() -> dict[str, int] | None:
-        stored = stored_so_far(clients, area, dataset)
+        stored = stored_so_far(load.admin, area, dataset)
         grown.update(sink for sink in SINKS if stored[sink] > stored_at_kill[sink])
         return stored if grown == set(SINKS) and load.acknowledged() >= target else None
 
