@@ -37,6 +37,7 @@ QUIET_S = 60.0  # a sink stops after this long at lag 0: longer than a broker fa
 # busy host (20 s was not, under a second worker); told its topic is complete, it stops at once (sink.COMPLETE_IDLE_S)
 HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
 DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes
+BOOTSTRAP_MS = 5000  # a probe of the groups' commits: see stored_so_far
 NODE_STATES = "NEW,RUNNING,UNHEALTHY,DECOMMISSIONING,DECOMMISSIONED,LOST,REBOOTED,SHUTDOWN"  # YARN's NodeState: all of them
 
 
@@ -49,9 +50,6 @@ class Load:
     ledger: Ledger
     dataset: str
     count: int
-    # asks the groups' commits during the fault: bootstrapped while every broker answered, because
-    # kafka-python bootstraps from one broker picked at random and waits its whole timeout on it
-    admin: object = None
     samples: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, acknowledged)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -89,8 +87,6 @@ class Load:
         self.stop.set()
         for job in self.jobs():
             job.close()
-        if self.admin is not None:
-            self.admin.close()
 
 
 def forget_load(load: Load, clients, area: Area) -> None:
@@ -117,9 +113,9 @@ def start_load(profile, clients, area: Area, dataset: str, count: int, rate: flo
     for sink in SINKS:
         sinks[sink] = SinkJob(profile, area, dataset, sink, batch=200, idle_timeout=QUIET_S)
         started(sinks[sink])
-    load = Load(producer, sinks, ledger, dataset, count, admin=clients.kafka_admin(clients.kafka_account(area.name)))
+    load = Load(producer, sinks, ledger, dataset, count)
     load.watch()
-    wait_until(lambda: all(stored_so_far(load.admin, area, dataset).values()), timeout=120, interval=0.5,
+    wait_until(lambda: all(stored_so_far(clients, area, dataset).values()), timeout=120, interval=0.5,
                what="a first commit of every sink's group", service="sinks",
                alive=lambda: all(job.running() for job in sinks.values()))
     return load
@@ -410,10 +406,17 @@ def fault_under_load(faults: SandboxFaults, load: Load, clients, area: Area, dat
     return happened
 
 
-def stored_so_far(admin, area: Area, dataset: str) -> dict[str, int]:
-    """Sink → records its group committed on the topic (a sink commits only what its store took)."""
-    return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
-            for sink in SINKS}
+def stored_so_far(clients, area: Area, dataset: str) -> dict[str, int]:
+    """Sink → records its group committed on the topic (a sink commits only what its store took).
+    A fresh client each time, so that it looks the groups' coordinators up again after a failover;
+    its bootstrap is short because kafka-python bootstraps from one broker picked at random and
+    waits its whole bootstrap timeout on one that is cut off (the caller asks again)."""
+    admin = clients.kafka_admin(clients.kafka_account(area.name), bootstrap_timeout_ms=BOOTSTRAP_MS)
+    try:
+        return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
+                for sink in SINKS}
+    finally:
+        admin.close()
 
 
 def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, more: int, say: Say) -> str:
@@ -421,13 +424,13 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     store takes more of them (its group commits past where it stood at the kill)."""
     target = min(load.acknowledged() + more, load.count)
     # the groups' coordinator may have been on what was killed: asked again until another answers
-    stored_at_kill = wait_until(lambda: stored_so_far(load.admin, area, dataset), timeout=60, interval=1,
+    stored_at_kill = wait_until(lambda: stored_so_far(clients, area, dataset), timeout=60, interval=1,
                                 what="the sinks' committed offsets", service="kafka")
 
     grown: set[str] = set()
 
     def carried_on() -> dict[str, int] | None:
-        stored = stored_so_far(load.admin, area, dataset)
+        stored = stored_so_far(clients, area, dataset)
         grown.update(sink for sink in SINKS if stored[sink] > stored_at_kill[sink])
         return stored if grown == set(SINKS) and load.acknowledged() >= target else None
 
