@@ -43,8 +43,8 @@ FIRST_COMMIT_TIMEOUT_S = 120
 
 
 def run_sink(name: str, clients, area: Area, dataset: str, **options) -> ConsumeResult:
-    """Run one sink job until it has caught up with a topic whose producer has finished (so a
-    short wait at lag 0 is enough to know nothing more is coming)."""
+    """Run one sink job until it has caught up with a topic whose producer has finished: lag 0
+    then means nothing more is coming, and the job stops at once."""
     options.setdefault("idle_timeout", 0.0)
     return SINK_JOBS[name](clients, area, dataset, **options)
 
