@@ -11,6 +11,7 @@ pytest_plugins = [
     "fixtures.area_developers",
     "fixtures.hub",
     "fixtures.clusters",
+    "fixtures.kerberized",
     "steps.common",
     "steps.sandbox",
     "steps.kafka_act",
@@ -30,4 +31,5 @@ pytest_plugins = [
     "steps.jupyterhub_act",
     "steps.linked_clusters",
     "steps.failure",
+    "steps.kerberos_act",
 ]

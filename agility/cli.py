@@ -53,11 +53,12 @@ def cmd_up(args) -> int:
     """One cluster after the other: on two cores, starting both at once only slows each down."""
     for name in _clusters(args):
         topology = args.topology or sandbox_clusters.get(name).topology
-        sandbox = Sandbox(topology, cluster=name)
+        kerberos = True if args.kerberos else None  # else as it runs, or as clusters.yaml says
+        sandbox = Sandbox(topology, cluster=name, kerberos=kerberos)
         if args.fresh:
             sandbox.down(_print)
             sandbox.purge()
-            sandbox = Sandbox(topology, cluster=name)
+            sandbox = Sandbox(topology, cluster=name, kerberos=kerberos)
         sandbox.up(_print)
     return 0
 
@@ -350,6 +351,8 @@ def parser() -> argparse.ArgumentParser:
                     help="which clusters, e.g. shared,production (default: shared); see agility/sandbox/clusters.yaml")
     up.add_argument("--topology", default=None, help="small or ha, or a topology file (default: the cluster's own)")
     up.add_argument("--fresh", action="store_true", help="remove all data first")
+    up.add_argument("--kerberos", action="store_true",
+                    help="HDFS with Kerberos: a KDC on the NameNode's node, tickets for every HDFS client")
     up.set_defaults(run=cmd_up)
     down = actions.add_parser("down", help="stop everything, remove namespaces and links")
     down.add_argument("--purge", action="store_true", help="also remove the nodes' data")

@@ -62,9 +62,9 @@ def mysql(clients: Clients) -> str:
 
 
 def hdfs(clients: Clients) -> str:
-    url = f"{clients.webhdfs_url()}/webhdfs/v1/?op=LISTSTATUS&user.name={clients.profile.hdfs.get('user', 'root')}"
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        entries = json.load(answer)["FileStatuses"]["FileStatus"]
+    answer = clients.webhdfs_session().get(f"{clients.webhdfs_url()}/webhdfs/v1/?op=LISTSTATUS", timeout=10)
+    answer.raise_for_status()
+    entries = answer.json()["FileStatuses"]["FileStatus"]
     detail = f"LISTSTATUS / → {len(entries)} entries"
     if clients.profile.hdfs.get("namenode_web"):
         query = "qry=Hadoop:service=NameNode,name=FSNamesystemState"

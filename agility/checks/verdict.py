@@ -51,6 +51,8 @@ def why_not(act: str, profile: profiles.Profile) -> str | None:
         return NEVER["destructive"]
     if act == "jupyterhub" and not profile.jupyterhub:
         return "the profile names no JupyterHub"
+    if act == "kerberos" and not on_sandbox and not profile.hdfs.get("kerberos"):
+        return "its HDFS does not use Kerberos (the act needs a KDC and keytabs: hdfs.kerberos in the profile)"
     if act == "spark" and profile.spark.get("master") != "yarn":
         return "Spark does not run on YARN here"
     return None
@@ -138,6 +140,8 @@ def verify(profile_name: str | None, asked: list[str] | None, results_dir: Path,
         command = [sys.executable, "-m", "pytest", "-c", str(REPO_DIR / "pytest.ini"), f"--rootdir={REPO_DIR}",
                    "-m", selection, f"--profile={profiles.reference(profile)}", f"--alluredir={results_dir}",
                    f"--verdict-file={records}", "-q", "--tb=no"]  # the failures: in the verdict and the report
+        if profile.hdfs.get("kerberos"):  # the Kerberos act on the cluster itself, not the sandbox's own
+            command.append(f"--kerberos-profile={profiles.reference(profile)}")
         with subprocess.Popen(command, cwd=REPO_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env={**os.environ, NESTED: "1"}) as run:
             for line in run.stdout:

@@ -12,6 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from agility.clients import kerberos_login
 from agility.config.areas import Area
 from agility.config.profiles import Account, Profile
 from agility.core.endpoints import local_address, split
@@ -157,20 +158,41 @@ class Clients:
     def webhdfs_url(self) -> str:
         return f"http://{self.local(self.profile.hdfs['webhdfs'])}"
 
+    def webhdfs_session(self, user: str | None = None):
+        """A requests session that HttpFS and the NameNode's WebHDFS take for `user` (the HDFS
+        superuser by default): with Kerberos by the user's ticket, else by `?user.name=`."""
+        import requests
+
+        user = user or self.profile.hdfs.get("user", "root")
+        session = requests.Session()
+        if (kerberos := self.kerberos()) is not None:
+            session.auth = kerberos_login.spnego(kerberos, kerberos_login.credentials(kerberos, user))
+        else:
+            session.params = {"user.name": user}
+        return session
+
     def hdfs_client(self, user: str | None = None):
-        """WebHDFS through the tunnel. A connection HttpFS drops before it answers is tried again,
-        at most 3 times within about 3 s, for reads only: a write sent again could leave a file
-        half written (its body already spent), and the sinks retry their writes themselves."""
+        """WebHDFS through the tunnel, as `user` (webhdfs_session). A connection HttpFS drops before
+        it answers is tried again, at most 3 times within about 3 s, for reads only: a write sent
+        again could leave a file half written (its body already spent), and the sinks retry their
+        writes themselves."""
         import requests
         from urllib3.util.retry import Retry
 
         from agility.clients.webhdfs import WebHdfsClient
 
-        session = requests.Session()
+        session = self.webhdfs_session(user)
         retry = Retry(total=3, connect=3, read=3, status=0, backoff_factor=0.5,
                       allowed_methods=frozenset({"GET", "HEAD"}))
         session.mount("http://", requests.adapters.HTTPAdapter(max_retries=retry))
-        return WebHdfsClient(self.webhdfs_url(), user=user or self.profile.hdfs.get("user", "root"), session=session)
+        return WebHdfsClient(self.webhdfs_url(), session=session)
+
+    def kerberos(self) -> kerberos_login.KerberosSettings | None:
+        """The cluster's Kerberos settings, its KDC made known to this process; None without Kerberos."""
+        settings = kerberos_login.KerberosSettings.of(self.profile.hdfs)
+        if settings is not None:
+            kerberos_login.use_realm(settings, self.local(settings.kdc))
+        return settings
 
     # --- Spark ------------------------------------------------------------------------------
     def spark_master_state(self) -> dict:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from hdfs import InsecureClient
+from hdfs import Client
 from hdfs.client import _to_error
 
 
-class WebHdfsClient(InsecureClient):
+class WebHdfsClient(Client):
+    """Who the client is comes with its session (Clients.webhdfs_session): a Kerberos ticket, or
+    with simple authentication a `user.name` that the service believes."""
+
     def write(self, hdfs_path, data=None, overwrite=False, **options):
         if not isinstance(data, bytes) or options:  # streams, appends, permissions: the package's way
             return super().write(hdfs_path, data=data, overwrite=overwrite, **options)

@@ -48,7 +48,8 @@ def build() -> Graph:
                     rankdir="LR", nodesep=0.2, ranksep=0.3)
     for spec in reversed(clusters.load_all().values()):  # dot stacks these boxes bottom up: shared on top
         hosted = spec.hosted_areas()
-        box = graph.cluster(spec.name, f"cluster {spec.name}  {spec.network}: hosts {', '.join(hosted)}",
+        security = ", HDFS with Kerberos" if spec.kerberos else ""
+        box = graph.cluster(spec.name, f"cluster {spec.name}  {spec.network}: hosts {', '.join(hosted)}{security}",
                             style="rounded,filled", fillcolor="gray95", color="gray40")
         for area in hosted.values():
             add_area(box, spec.name, area)

@@ -3,9 +3,10 @@ mode 750 (the account writes, the area's people read, nobody else gets in), unde
 the HDFS superuser owns (755); and the namespace and space quotas the declaration gives an area.
 
 Everything is read and changed as the HDFS superuser (the profile's `hdfs.user`) through WebHDFS.
-The cluster authenticates HDFS users simply (no Kerberos): a client is whoever it says it is, so
-these permissions keep honest jobs of one area out of another area's files, they do not stop a
-client that claims another name. That is the limit of the sandbox, not something hidden here.
+A cluster that authenticates HDFS users simply (the sandbox's default) takes a client for whoever
+it says it is: these permissions then keep honest jobs of one area out of another area's files,
+they do not stop a client that claims another name. With Kerberos (`sandbox up --kerberos`) a
+client is who its ticket says, and they do (features/kerberos.feature).
 
 Quotas: HttpFS cannot set them (no SETQUOTA), the NameNode's own WebHDFS can; a profile without
 the NameNode's HTTP address (`hdfs.namenode_web`) sets them with `hdfs dfsadmin` on the edge node.
@@ -196,14 +197,14 @@ def set_quota(clients: Clients, path: str, namespace: int | None = None, space: 
 def _set_quota_webhdfs(clients: Clients, path: str, namespace: int | None, space: int | None) -> None:
     import requests
 
-    params = {"op": "SETQUOTA", "user.name": superuser(clients)}
+    params = {"op": "SETQUOTA"}
     if namespace is not None:
         params["namespacequota"] = str(namespace)
     if space is not None:
         params["storagespacequota"] = str(space)
     url = f"http://{clients.local(clients.profile.hdfs['namenode_web'])}/webhdfs/v1{path}"
     try:
-        answer = requests.put(url, params=params, timeout=30)
+        answer = clients.webhdfs_session(superuser(clients)).put(url, params=params, timeout=30)
     except requests.RequestException as error:
         raise AgilityError(f"hdfs: setting the quota of {path} through the NameNode's WebHDFS: {error}") from None
     if answer.status_code != 200:

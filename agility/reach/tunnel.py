@@ -37,7 +37,8 @@ def service_endpoints(profile: Profile) -> dict[str, list[str]]:
         "kafka": list(profile.kafka["bootstrap"]),
         "cassandra": list(profile.cassandra["contact_points"]),
         "mysql": [profile.mysql["address"]],
-        "hdfs": [profile.hdfs["webhdfs"], *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else [])],
+        "hdfs": [profile.hdfs["webhdfs"], *([profile.hdfs["namenode_web"]] if profile.hdfs.get("namenode_web") else []),
+                 *([profile.hdfs["kerberos"]["kdc"]] if profile.hdfs.get("kerberos") else [])],  # its KDC: tickets
         "spark": [profile.spark["ui"], *([profile.spark["yarn_ui"]] if profile.spark.get("yarn_ui") else [])],
         **({"jupyterhub": [profile.jupyterhub["url"]]} if profile.jupyterhub else {}),
     }

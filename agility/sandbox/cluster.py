@@ -23,6 +23,7 @@ from agility.core.paths import ARTIFACTS_DIR, STATE_DIR
 from agility.core.processes import is_alive, read_pid, terminate
 from agility.core.published_tunnels import close_tunnels_into
 from agility.sandbox import clusters, operator, secrets_store, topology
+from agility.sandbox import kerberos as kerberos_realm
 from agility.sandbox.clusters import DEFAULT_CLUSTER
 from agility.sandbox.network import SandboxNetwork
 from agility.sandbox.service import SandboxContext, Service
@@ -30,6 +31,7 @@ from agility.sandbox.services import hdfs
 
 SERVICE_CLASSES = {
     "sshd": "agility.sandbox.services.sshd:Sshd",
+    "kdc": "agility.sandbox.services.kdc:Kdc",
     "mariadb": "agility.sandbox.services.mariadb:MariaDB",
     "namenode": "agility.sandbox.services.hdfs:NameNode",
     "datanode": "agility.sandbox.services.hdfs:DataNode",
@@ -44,14 +46,15 @@ SERVICE_CLASSES = {
 }
 # What must be ready before a service starts. Cassandra comes first in the list: it is the
 # slowest to start, so it gets the CPU while the others come up around it.
-START_ORDER = ["sshd", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker",
+START_ORDER = ["sshd", "kdc", "cassandra", "kafka", "namenode", "mariadb", "spark-master", "datanode", "httpfs", "spark-worker",
                "resourcemanager", "nodemanager", "jupyterhub"]
 DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"],
               "nodemanager": ["resourcemanager"]}  # the ResourceManager needs no HDFS to start
+KERBERIZED = ("namenode", "datanode", "httpfs")  # with Kerberos: they need the KDC and their keytabs first
 ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop",
                "resourcemanager": "yarn", "nodemanager": "yarn"}
 # The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.
-PUBLIC_PORTS = {"kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
+PUBLIC_PORTS = {"kdc": ("kdc",), "kafka": ("external",), "cassandra": ("cql",), "mariadb": ("mysql",), "httpfs": ("http",), "namenode": ("http",),
                 "spark-master": ("ui",), "resourcemanager": ("http",),
                 "jupyterhub": ("http",)}
 PROFILE_SERVICES = ("kafka", "cassandra", "mariadb", "namenode", "httpfs")
@@ -96,7 +99,9 @@ def shared_sandbox(topology_name: str | None, progress: Progress, keep: bool = F
 
 
 class Sandbox:
-    def __init__(self, topology_name: str | None = None, cluster: str = DEFAULT_CLUSTER):
+    def __init__(self, topology_name: str | None = None, cluster: str = DEFAULT_CLUSTER, kerberos: bool | None = None):
+        """`kerberos`: whether HDFS uses Kerberos; None: as the running cluster does, else as
+        clusters.yaml says."""
         self.cluster = cluster
         self.state_dir = STATE_DIR / "sandbox" / cluster
         self.marker = self.state_dir / "up.yaml"
@@ -112,16 +117,36 @@ class Sandbox:
             settings=self._settings(), work_areas=defined.hosted_areas() if defined else areas.load_all(),
         )
         self.defined = defined
+        recorded = self.recorded("kerberos")
+        self.kerberos = bool(kerberos if kerberos is not None else recorded if recorded is not None
+                             else defined.kerberos if defined else False)
+        if self.kerberos:
+            self.context.settings["kerberos"] = kerberos_realm.Realm(
+                kerberos_realm.realm_name(cluster), f"{self.kdc_node().address}:{kerberos_realm.KDC_PORT}",
+                tuple(self.nodes))
         if self.marker.exists():  # a running cluster's instances restart with the passwords they were made with
             self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
         self.services: dict[str, Service] = {}
         for name in START_ORDER:
             placed = [self.nodes[spec.name] for spec in self.topology.nodes_with(name)]
+            if name == "kdc" and self.kerberos:
+                placed = [self.kdc_node()]
             if placed:
                 self.services[name] = service_class(name)(self.context, placed)
         self.context.settings["permit_open"] = self.permitted_forwards()
 
     # --- state ------------------------------------------------------------------------------
+    def kdc_node(self):
+        """The KDC's node: the NameNode's."""
+        return self.nodes[self.topology.nodes_with("namenode")[0].name]
+
+    def recorded(self, key: str):
+        """What the running cluster's marker says of `key`; None when it is not up."""
+        try:
+            return (yaml.safe_load(self.marker.read_text()) or {}).get(key)
+        except FileNotFoundError:
+            return None
+
     def recorded_topology(self) -> str | None:
         try:
             return (yaml.safe_load(self.marker.read_text()) or {}).get("topology")
@@ -151,18 +176,24 @@ class Sandbox:
         check_supported()
         self.check_artifacts()
         started = time.monotonic()
+        running = self.recorded("kerberos")
+        if running is not None and bool(running) != self.kerberos and self.is_up():
+            raise AgilityError(f"sandbox '{self.cluster}' runs {'with' if running else 'without'} Kerberos; "
+                               f"run `agility sandbox down --clusters {self.cluster}` first")
         self._reset_if_topology_changed(progress)
         network_was_there = any(self.network.leftovers().values())
         running_before = set(self._service_pids())
         try:
-            progress(f"sandbox '{self.cluster}' ({self.topology.name}): creating {len(self.nodes)} nodes on {self.topology.network}")
+            progress(f"sandbox '{self.cluster}' ({self.topology.name}): creating {len(self.nodes)} nodes on {self.topology.network}"
+                     + (f", HDFS with Kerberos (realm {self.context.settings['kerberos'].name})" if self.kerberos else ""))
             self.network.create()
             self.network.start_holders()
             self._add_operator()
             self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
             timings = self._start_services(progress)
             self.write_profile()
-            self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "started": time.time()}))
+            self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "kerberos": self.kerberos,
+                                                   "started": time.time()}))
         except BaseException:  # also ^C: what this call started must not outlive it
             try:
                 self._undo_up(progress, network_was_there, running_before)
@@ -253,7 +284,7 @@ class Sandbox:
         def bring_up(name: str) -> None:
             service = self.services[name]
             try:
-                for dependency in DEPENDS_ON.get(name, []):
+                for dependency in [*DEPENDS_ON.get(name, []), *(["kdc"] if name in KERBERIZED else [])]:
                     if dependency in ready:
                         ready[dependency].wait()
                         if dependency in failures:
@@ -319,7 +350,7 @@ class Sandbox:
                      "namenode_web": svc["namenode"].endpoints()["http"][0],
                      "cli": svc["namenode"].edge_cli(),
                      "conf_dir": str(svc["namenode"].client_conf_dir()),  # the edge's Hadoop client settings
-                     "user": hdfs.SUPERUSER},
+                     "user": hdfs.SUPERUSER, **self.kerberos_section()},
             "spark": self.spark_section(),
             **({"jupyterhub": {"url": svc["jupyterhub"].endpoints()["http"][0],
                                "accounts": {"api": {"user": "agility", "password": {"file": secrets_file, "key": "jupyterhub-api"}}}}} if "jupyterhub" in svc else {}),
@@ -329,6 +360,18 @@ class Sandbox:
             **self.areas_section(),
         }
         self.profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
+
+    def kerberos_section(self) -> dict:
+        """With Kerberos: the realm, its KDC, the web services' host and the accounts' keytabs."""
+        if not self.kerberos:
+            return {}
+        realm, kdc = self.context.settings["kerberos"], self.services["kdc"]
+        keytabs = {user: str(kerberos_realm.user_keytab(self.state_dir, user)) for user in kdc.accounts()}
+        return {"kerberos": {"realm": realm.name, "kdc": realm.kdc, "krb5_conf": str(kerberos_realm.krb5_conf_path(self.state_dir)),
+                             "http_host": self.services["httpfs"].nodes[0].hostname, "keytabs": keytabs,
+                             "clockskew": kerberos_realm.CLOCK_SKEW_S,
+                             # where and as whom `kadmin.local` makes the people's principals
+                             "admin": {"node": kdc.nodes[0].name, "user": kdc.user}}}
 
     def spark_section(self) -> dict:
         """Where jobs submit: YARN (the sandbox's topologies), or a standalone master when a topology
@@ -406,7 +449,8 @@ class Sandbox:
         progress(f"sandbox '{self.cluster}' is down")
 
     def purge(self) -> None:
-        shutil.rmtree(self.state_dir / "nodes", ignore_errors=True)
+        shutil.rmtree(self.state_dir / "nodes", ignore_errors=True)  # the KDC's database with them
+        shutil.rmtree(kerberos_realm.folder(self.state_dir), ignore_errors=True)
         (self.state_dir / "topology.txt").unlink(missing_ok=True)
 
     # --- status -----------------------------------------------------------------------------

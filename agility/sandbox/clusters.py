@@ -23,6 +23,7 @@ class ClusterSpec:
     description: str = ""
     work_areas: list[str] | None = None  # the areas it hosts; None: every area of areas.yaml
     areas: dict | None = None  # its overrides of areas.yaml (e.g. the queues' shares), as a profile's
+    kerberos: bool = False  # HDFS with Kerberos, its KDC on the NameNode's node (sandbox/kerberos.py)
 
     def hosted_areas(self) -> dict[str, areas.Area]:
         return areas.hosted(self.work_areas, self.areas)
@@ -34,7 +35,8 @@ def load_all(path: Path = CLUSTERS_FILE) -> dict[str, ClusterSpec]:
     for name, spec in data.items():
         try:
             found[name] = ClusterSpec(name, spec["topology"], ipaddress.ip_network(spec["network"]),
-                                      spec.get("description", ""), spec.get("work_areas"), spec.get("areas"))
+                                      spec.get("description", ""), spec.get("work_areas"), spec.get("areas"),
+                                      bool(spec.get("kerberos", False)))
             found[name].hosted_areas()  # a wrong area name fails here, when the file is read
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"{path}: cluster {name}: {error}") from None

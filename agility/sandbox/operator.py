@@ -21,7 +21,7 @@ DEVELOPER_GROUPS = {
     "kafka-developers": ("kafka",),
     "cassandra-developers": ("cassandra",),
     "mysql-developers": ("mariadb",),
-    "hdfs-developers": ("httpfs", "namenode"),
+    "hdfs-developers": ("httpfs", "namenode", "kdc"),  # the KDC: a cluster with Kerberos
     "notebook-users": ("jupyterhub",),
 }
 GROUP_IDS = {OPERATORS_GROUP: 2001, **{name: 2101 + index for index, name in enumerate(DEVELOPER_GROUPS)}}

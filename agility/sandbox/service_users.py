@@ -17,7 +17,7 @@ from agility.core.errors import AgilityError
 
 NO_LOGIN = "/usr/sbin/nologin"
 FIXED_IDS = {"kafka": 1901, "cassandra": 1902, "hdfs": 1903, "httpfs": 1904, "spark": 1905, "yarn": 1906,
-             "jupyterhub": 1907}
+             "jupyterhub": 1907, "kdc": 1908}
 
 
 @dataclass(frozen=True)

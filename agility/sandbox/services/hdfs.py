@@ -20,7 +20,7 @@ from pathlib import Path
 
 from agility.config import areas
 from agility.core.errors import AgilityError
-from agility.sandbox import jvm
+from agility.sandbox import jvm, kerberos
 from agility.sandbox.node import Node
 from agility.sandbox.service import Service
 from agility.sandbox.services import templates
@@ -81,6 +81,39 @@ class HadoopService(Service):
         beans = http_json(namenode, url, timeout=3).get("beans", [])
         return beans[0] if beans else {}
 
+    # --- Kerberos (a cluster started with it: sandbox/kerberos.py) ----------------------------
+    @property
+    def realm(self) -> kerberos.Realm | None:
+        """The cluster's realm if it uses Kerberos and this daemon takes part (YARN's do not, yet)."""
+        return self.context.settings.get("kerberos") if self.name in kerberos.DAEMON_PRINCIPALS else None
+
+    def keytab(self, node: Node) -> Path:
+        """This daemon's own keytab on `node`: its principal and HTTP/<host>."""
+        return self.home(node) / "keytabs" / f"{self.name}.keytab"
+
+    def kerberos_part(self, name: str, node: Node | None = None, **values) -> dict[str, str]:
+        """The `kerberos` settings of a site file: templates/hadoop/kerberos/<name>, or nothing."""
+        if self.realm is None:
+            return {"kerberos": ""}
+        keytab = {"keytab": self.keytab(node)} if node else {}
+        return {"kerberos": templates.render("hadoop", f"kerberos/{name}", realm=self.realm.name, **keytab, **values)}
+
+    def client_kerberos_part(self) -> dict[str, str]:
+        """The `kerberos` settings of a client's core-site.xml (`hdfs dfs`, Spark on the edge)."""
+        realm = self.context.settings.get("kerberos")
+        return {"kerberos": templates.render("hadoop", "kerberos/client-site.xml", realm=realm.name) if realm else ""}
+
+    def ticket_environment(self, node: Node) -> dict:
+        """An environment whose ticket cache holds the HDFS superuser's ticket (from its keytab),
+        for the sandbox's own `hdfs dfs`/`dfsadmin` on a Kerberized cluster."""
+        state = self.context.state_dir
+        cache = kerberos.folder(state) / "cache" / f"{SUPERUSER}-{node.name}"
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        environment = {**os.environ, "KRB5_CONFIG": str(kerberos.krb5_conf_path(state)), "KRB5CCNAME": f"FILE:{cache}"}
+        node.run(["kinit", "-kt", kerberos.user_keytab(state, SUPERUSER), self.realm.principal(SUPERUSER)],
+                 env=environment, timeout=30)
+        return environment
+
     # --- files ----------------------------------------------------------------------------
     def conf_dir(self, node: Node) -> Path:
         return self.home(node) / "conf"
@@ -97,6 +130,7 @@ class HadoopService(Service):
             "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp",
             proxy_user=GATEWAY_USER, proxy_hosts=",".join(gateway.address for gateway in self.context.nodes_running("httpfs")) or "none",
             **proxied_accounts(self.context.work_areas),
+            verbatim=self.kerberos_part("core-site.xml", node),
         )
 
     def hdfs_site(self, node: Node) -> str:
@@ -112,6 +146,8 @@ class HadoopService(Service):
             datanode_data=DATANODE_DATA,
             datanode_http=DATANODE_HTTP,
             datanode_ipc=DATANODE_IPC,
+            datanode_hostname=node.hostname if self.realm else node.address,
+            verbatim=self.kerberos_part("hdfs-site.xml", node),
         )
 
     def client_settings(self) -> dict:
@@ -136,6 +172,10 @@ class HadoopService(Service):
         }
         for name, text in files.items():
             (conf / name).write_text(text)
+        if self.realm is not None:
+            account = self.account(node)
+            kerberos.install(kerberos.daemon_keytab(self.context.state_dir, self.name, node.hostname), self.keytab(node),
+                             account.uid, account.gid)
         # HttpServer2 insists on finding webapps/<name> on the classpath, and hadoop-hdfs.jar on
         # Maven Central ships none; the servlets (WebHDFS, /jmx) are registered in code, only
         # the NameNode's HTML UI is missing. (HttpFS's own webapps/webhdfs is in its jar.)
@@ -147,7 +187,11 @@ class HadoopService(Service):
         return self.context.settings.get(self.name, {}).get("heap", self.default_heap)
 
     def java_properties(self, node: Node) -> dict:
-        return {"hadoop.log.dir": self.home(node) / "logs", "hadoop.home.dir": self.home(node)}
+        return {"hadoop.log.dir": self.home(node) / "logs", "hadoop.home.dir": self.home(node), **self.krb5_property()}
+
+    def krb5_property(self) -> dict:
+        """Java reads /etc/krb5.conf, not $KRB5_CONFIG: the realm's settings by name."""
+        return {"java.security.krb5.conf": kerberos.krb5_conf_path(self.context.state_dir)} if self.realm else {}
 
     def command(self, node: Node) -> list[str]:
         return jvm.server(
@@ -164,11 +208,14 @@ class HadoopService(Service):
             main_class,
             self.classpath(node),
             args=args,
-            properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs"},
+            properties={"hadoop.root.logger": "WARN,console", "hadoop.log.dir": self.home(node) / "logs",
+                        **self.krb5_property()},
         )
         argv[1:1] = ADD_OPENS  # jvm.tool has no flags= parameter
-        # as the superuser's HDFS identity (simple auth), though the JVM runs as root here
-        return node.run(argv, timeout=timeout, check=check, env={**os.environ, "HADOOP_USER_NAME": SUPERUSER})
+        # as the superuser's HDFS identity, though the JVM runs as root here: its ticket with
+        # Kerberos, else its name (simple authentication believes it)
+        environment = (self.ticket_environment(node) if self.realm else {**os.environ, "HADOOP_USER_NAME": SUPERUSER})
+        return node.run(argv, timeout=timeout, check=check, env=environment)
 
     def dfs(self, node: Node, *args: str, timeout: float = 120) -> str:
         """`hdfs dfs ARGS` (FsShell) as the HDFS superuser on `node`; its stdout."""
@@ -187,7 +234,8 @@ class HadoopService(Service):
         for path in (folder.parent, folder):
             path.chmod(0o755)
         files = {
-            "core-site.xml": templates.render("hadoop", "client/core-site.xml", default_fs=self.default_fs()),
+            "core-site.xml": templates.render("hadoop", "client/core-site.xml", default_fs=self.default_fs(),
+                                              verbatim=self.client_kerberos_part()),
             "hdfs-site.xml": templates.render("hadoop", "client/hdfs-site.xml", **self.client_settings()),
             "log4j.properties": templates.text("hadoop", "client/log4j.properties"),
         }
@@ -204,7 +252,8 @@ class HadoopService(Service):
         tools = {"dfs": "org.apache.hadoop.fs.FsShell", "dfsadmin": "org.apache.hadoop.hdfs.tools.DFSAdmin"}
         argvs = {}
         for name, main_class in tools.items():
-            argvs[name] = jvm.tool(main_class, jvm.classpath(folder, self.context.artifacts / "hadoop" / "lib" / "*"))
+            argvs[name] = jvm.tool(main_class, jvm.classpath(folder, self.context.artifacts / "hadoop" / "lib" / "*"),
+                                   properties=self.krb5_property())
             argvs[name][1:1] = ADD_OPENS
         return argvs
 
@@ -252,8 +301,11 @@ class NameNode(HadoopService):
         """/user and a world-writable sticky /tmp, as a formatted Hadoop has them; re-runnable.
 
         Through the NameNode's own WebHDFS (no JVM to start); writes only what is missing, so a
-        restarted NameNode still in safe mode does not fail here."""
+        restarted NameNode still in safe mode does not fail here. With Kerberos, WebHDFS asks for
+        a ticket: `hdfs dfs` as the superuser then (only what is missing, likewise)."""
         node = self.nodes[0]
+        if self.realm is not None:
+            return self.make_top_folders_with_ticket(node)
         base = f"http://{node.address}:{NAMENODE_HTTP}/webhdfs/v1"
         for path, mode in (("/user", "755"), ("/tmp", "1777")):
             url = f"{base}{path}?user.name={SUPERUSER}"
@@ -266,6 +318,17 @@ class NameNode(HadoopService):
                 status = {}
             if status.get("permission") != mode:
                 http_json(node, f"{url}&op=SETPERMISSION&permission={mode}", method="PUT", timeout=60)
+
+
+    def make_top_folders_with_ticket(self, node: Node) -> None:
+        listed = self.tool(node, "org.apache.hadoop.fs.FsShell", "-stat", "%n %a", "/user", "/tmp", check=False).stdout
+        modes = dict(line.split() for line in listed.splitlines() if len(line.split()) == 2)
+        missing = [folder for folder in ("/user", "/tmp") if folder.strip("/") not in modes]
+        if missing:
+            self.dfs(node, "-mkdir", "-p", *missing)
+        for folder, mode in (("/user", "755"), ("/tmp", "1777")):
+            if modes.get(folder.strip("/")) != mode:
+                self.dfs(node, "-chmod", mode, folder)
 
 
 class DataNode(HadoopService):
@@ -304,7 +367,9 @@ class HttpFS(HadoopService):
 
     def extra_files(self, node: Node) -> dict[str, str]:
         site = templates.render(
-            "hadoop", "httpfs-site.xml", address=node.address, port=HTTPFS_HTTP, conf=self.conf_dir(node), tmp=self.home(node) / "tmp"
+            "hadoop", "httpfs-site.xml", address=node.address, port=HTTPFS_HTTP, conf=self.conf_dir(node), tmp=self.home(node) / "tmp",
+            http_authentication="kerberos" if self.realm else "simple",
+            verbatim=self.kerberos_part("httpfs-site.xml", node, host=node.hostname),
         )
         return {"httpfs-site.xml": site, "httpfs-log4j.properties": templates.text("hadoop", "log4j.properties")}
 
@@ -331,8 +396,14 @@ class HttpFS(HadoopService):
     def is_ready(self, node: Node) -> bool:
         if not super().is_ready(node):
             return False
-        http_json(node, f"{self.url(node)}/webhdfs/v1/?op=LISTSTATUS&user.name={SUPERUSER}")  # raises unless 200
+        try:
+            http_json(node, f"{self.url(node)}/webhdfs/v1/?op=LISTSTATUS&user.name={SUPERUSER}")  # raises unless 200
+        except urllib.error.HTTPError as error:
+            # with Kerberos, a request without a ticket is answered by SPNEGO's challenge
+            if not (self.realm and error.code == 401 and "Negotiate" in error.headers.get("WWW-Authenticate", "")):
+                raise
         return True
 
     def readiness(self, node: Node) -> str:
-        return f"GET {self.url(node)}/webhdfs/v1/?op=LISTSTATUS to answer 200"
+        answer = "401 with a Negotiate challenge (Kerberos)" if self.realm else "200"
+        return f"GET {self.url(node)}/webhdfs/v1/?op=LISTSTATUS to answer {answer}"

@@ -130,7 +130,8 @@ class ResourceManager(YarnService):
         files = {
             HADOOP_CLIENT_CONF / "yarn-site.xml": templates.render("yarn", "client/yarn-site.xml", **values),
             HADOOP_CLIENT_CONF / "core-site.xml": templates.render(
-                "hadoop", "client/core-site.xml", default_fs=f"hdfs://{namenode.address}:{hdfs.NAMENODE_RPC}"),
+                "hadoop", "client/core-site.xml", default_fs=f"hdfs://{namenode.address}:{hdfs.NAMENODE_RPC}",
+                verbatim=self.client_kerberos_part()),
             HADOOP_CLIENT_CONF / "hdfs-site.xml": templates.render("hadoop", "client/hdfs-site.xml",
                                                                    **self.client_settings()),
             HADOOP_CLIENT_CONF / "log4j.properties": templates.text("hadoop", "client/log4j.properties"),

@@ -27,11 +27,12 @@ def text(service: str, name: str) -> str:
     return "".join(line for line in lines if not line.startswith("##"))
 
 
-def render(service: str, name: str, **values: object) -> str:
-    """templates/<service>/<name> with `values` filled in; a missing value is an error (KeyError)."""
+def render(service: str, name: str, verbatim: dict[str, str] | None = None, **values: object) -> str:
+    """templates/<service>/<name> with `values` filled in; a missing value is an error (KeyError).
+    `verbatim`: values put in as they are (another template's rendered XML), not escaped."""
     if name.endswith(".xml"):
         values = {key: escape(str(value)) for key, value in values.items()}
-    return Template(text(service, name)).substitute(values)
+    return Template(text(service, name)).substitute({**values, **(verbatim or {})})
 
 
 @cache
