@@ -15,11 +15,11 @@ TOPOLOGY ?= small
 .PHONY: setup python apt fetch lint unit provision demo test report bench up down status clean
 
 # Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools; Chromium
-# for the JupyterHub act's browser (Playwright drives Debian's, it downloads none); MIT Kerberos
-# (the KDC of a cluster with Kerberos, kinit, and the headers pip builds Python's gssapi against).
+# for the JupyterHub act's browser (Playwright drives Debian's, it downloads none); MIT Kerberos'
+# headers, which pip builds Python's gssapi against (the KDC itself: `sandbox fetch`, versions.yaml).
 apt:
 	@need=""; for pair in python3:python3-venv mvn:maven ssh-keygen:openssh-client curl:curl npm:npm \
-	    krb5kdc:krb5-kdc kadmin.local:krb5-admin-server kinit:krb5-user krb5-config:libkrb5-dev gcc:gcc; do \
+	    krb5-config:libkrb5-dev gcc:gcc; do \
 	  cmd=$${pair%%:*}; pkg=$${pair#*:}; command -v $$cmd >/dev/null || need="$$need $$pkg"; done; \
 	  /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need="$$need python3-venv"; \
 	  test -x /usr/lib/chromium/chromium-headless-shell || need="$$need chromium-headless-shell"; \
