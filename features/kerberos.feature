@@ -32,6 +32,11 @@ Feature: HDFS with Kerberos: only a ticket says who you are
     When the dev area's account lists its directory with a ticket of a few seconds, before and after it expires
     Then the fresh ticket works, and once expired Kerberos says so and HttpFS answers 401
 
+  Scenario: A pySpark job on YARN logs in with the area's principal and keytab
+    Given the dev HDFS developer is logged in on the edge node
+    When a pySpark job on YARN, logged in with the dev area's principal and keytab, counts the lines of a file the account wrote
+    Then it counts every line, and Spark and the ResourceManager both ran it as the dev area's account
+
   Scenario: hdfs dfs on the edge node needs a ticket, and then knows who you are
     Given the dev HDFS developer is logged in on the edge node
     When the developer runs hdfs dfs -ls on the areas without a ticket

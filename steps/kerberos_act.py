@@ -110,6 +110,17 @@ def edge_claim_refused(edge_run):
     assert not kerberos_hdfs.edge_claim_problems(edge_run, EDGE_DEVELOPER)
 
 
+@when("a pySpark job on YARN, logged in with the dev area's principal and keytab, counts the lines of a file the account wrote",
+      target_fixture="spark_job")
+def spark_with_keytab(kerberized_platform, kerberized_clients, edge_shell, narrate):
+    return kerberos_hdfs.spark_job_with_keytab(kerberized_clients, edge_shell, kerberized_platform.area("dev"), 500, narrate)
+
+
+@then("it counts every line, and Spark and the ResourceManager both ran it as the dev area's account")
+def spark_ran_as_account(kerberized_platform, spark_job):
+    assert not kerberos_hdfs.spark_job_problems(spark_job, kerberized_platform.area("dev"))
+
+
 # --- the isolation matrix's HDFS rows, on this cluster -------------------------------------------------
 @when(parsers.parse("on the Kerberized cluster the {own} area's account reaches for the {other} area's hdfs directory"),
       target_fixture="denied")

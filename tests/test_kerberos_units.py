@@ -60,8 +60,9 @@ def test_a_keytab_is_installed_for_its_owner_only(tmp_path):
 def test_the_site_files_kerberos_parts_name_the_realm_and_keep_hadoops_rule_syntax():
     core = templates.render("hadoop", "kerberos/core-site.xml", realm="R.AGILITY", keytab="/k/nn.keytab")
     assert "RULE:[2:$1/$2@$0](nn/.*@R.AGILITY)s/.*/hdfs/" in core
-    assert "<name>hadoop.http.authentication.type</name><value>kerberos</value>" in core
-    assert "<value>/jmx</value>" in core and "##" not in core
+    assert "RULE:[2:$1/$2@$0](rm/.*@R.AGILITY)s/.*/yarn/" in core and "##" not in core
+    web = templates.render("hadoop", "kerberos/web-site.xml", realm="R.AGILITY", keytab="/k/nn.keytab")
+    assert "<name>hadoop.http.authentication.type</name><value>kerberos</value>" in web and "<value>/jmx</value>" in web
     hdfs_site = templates.render("hadoop", "kerberos/hdfs-site.xml", realm="R.AGILITY", keytab="/k/nn.keytab")
     assert "<value>nn/_HOST@R.AGILITY</value>" in hdfs_site and "<value>authentication</value>" in hdfs_site
     plain = templates.render("hadoop", "core-site.xml", default_fs="hdfs://x:8020", tmp="/t", proxy_user="httpfs",
@@ -141,3 +142,50 @@ def test_the_edge_shell_verdicts_read_fsshell_s_own_words():
 def test_the_kerberized_cluster_is_declared_with_kerberos_and_the_others_without():
     found = clusters.load_all()
     assert found["kerberized"].kerberos and not found["shared"].kerberos and not found["production"].kerberos
+
+
+def test_a_spark_job_gets_the_account_s_keytab_as_a_secret_and_logs_in_from_a_private_copy(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from agility.clients import edge_jobs
+
+    keytab = tmp_path / "user-dev_hdfs.keytab"
+    keytab.write_bytes(b"\x05\x02secret-keys")
+    plain = SimpleNamespace(hdfs={"webhdfs": "x"})
+    assert edge_jobs.kerberos_secret(plain, "dev_hdfs") is None
+    kerberized = SimpleNamespace(hdfs={"webhdfs": "x", "kerberos": {
+        "realm": "R.AGILITY", "kdc": "k:1088", "http_host": "master", "keytabs": {"dev_hdfs": str(keytab)}}})
+    secret = edge_jobs.kerberos_secret(kerberized, "dev_hdfs")
+    assert secret["principal"] == "dev_hdfs@R.AGILITY" and "secret-keys" not in secret["keytab"]
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("HADOOP_USER_NAME", "prod_hdfs")
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS", raising=False)
+    edge_jobs.spark_kerberos_login(secret)
+    words = os.environ["PYSPARK_SUBMIT_ARGS"].split()
+    assert words[:2] == ["--principal", "dev_hdfs@R.AGILITY"] and words[-1] == "pyspark-shell"
+    copy = Path(words[words.index("--keytab") + 1])
+    assert copy.read_bytes() == b"\x05\x02secret-keys" and oct(copy.stat().st_mode & 0o777) == "0o600"
+    assert "HADOOP_USER_NAME" not in os.environ  # the ticket says who the job is
+    copy.unlink()
+
+
+def test_hdfs_dfs_on_a_cluster_with_kerberos_first_makes_sure_of_a_ticket():
+    from types import SimpleNamespace
+
+    from agility.clients.edge_hdfs import WITH_TICKET, EdgeHdfs
+
+    profile = SimpleNamespace(edge="edge", hdfs={"cli": {"dfs": ["hdfs", "dfs"]}, "kerberos": {"realm": "R"}})
+    shell = SimpleNamespace(user="dev-kafka")
+    assert EdgeHdfs(profile, shell).command("-ls", "/") == ["sh", "-c", WITH_TICKET, "with-ticket", "", "hdfs", "dfs", "-ls", "/"]
+    assert EdgeHdfs(profile, shell, hdfs_user="dev_hdfs").command("-ls", "/")[4] == "dev_hdfs"
+    plain = SimpleNamespace(edge="edge", hdfs={"cli": {"dfs": ["hdfs", "dfs"]}})
+    assert EdgeHdfs(plain, shell).command("-ls", "/") == ["hdfs", "dfs", "-ls", "/"]
+
+
+def test_a_spark_job_on_the_kerberized_cluster_counts_as_run_by_the_account_only_when_yarn_says_so():
+    ok = {"lines": 500, "written": 500, "spark_user": "dev_hdfs", "yarn_user": "dev_hdfs", "final_status": "SUCCEEDED"}
+    assert kerberos_hdfs.spark_job_problems(ok, DEV) == []
+    assert kerberos_hdfs.spark_job_problems({**ok, "yarn_user": "dev-hdfs"}, DEV)
+    assert kerberos_hdfs.spark_job_problems({**ok, "lines": 499}, DEV)
+    assert kerberos_hdfs.spark_job_problems({**ok, "final_status": "FAILED"}, DEV)

@@ -53,6 +53,8 @@ def mariadb_refusal(clients: Clients, account: Account) -> str | None:
 
     try:
         connection = clients.mysql_connection(account)
+    except StoreUnavailable as error:  # no answer, even after the connection was tried again
+        raise no_answer("mariadb", account.user, error.error) from None
     except pymysql.err.MySQLError as error:
         code = error.args[0] if error.args else None
         if code not in MARIADB_DENIED:

@@ -6,8 +6,9 @@ denied" from the kernel, Kafka's SASL authentication failure, a connection the n
 refused, sshd's refusal. Anything else (a timeout, a missing file) is not a refusal and fails.
 
 The data folders are the ones the profile names (`data_folders`: what, as the edge node sees its
-path); the sandbox writes them. HDFS identities stay claimable until Kerberos (simple auth), so
-HDFS is not a row here.
+path); the sandbox writes them. With simple authentication HDFS identities are claimable, so
+HDFS is a row here only as HttpFS acting for a daemon's account; with Kerberos the tenant's own
+ticket is all it has (features/kerberos.feature).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agility.checks.security import SERVER_SAID_NO, login_over
+from agility.clients import edge_hdfs
 from agility.clients.edge_kafka import EdgeKafkaTools
 from agility.config.areas import Area
 from agility.config.profiles import Profile
@@ -137,17 +139,26 @@ def cassandra_jmx(tenant: Tenant) -> Attempt:
 
 
 def httpfs_as_service_account(tenant: Tenant) -> Attempt:
-    """A WebHDFS listing from the edge node through HttpFS, claiming YARN's daemon account as its
-    user (simple authentication lets anyone claim a name until Kerberos): HttpFS may act only for
-    the accounts that reach HDFS over HTTP, so the NameNode refuses to let it act for this one."""
+    """A WebHDFS listing from the edge node through HttpFS as YARN's daemon account. With simple
+    authentication the tenant claims the name (`user.name=`): HttpFS may act only for the accounts
+    that reach HDFS over HTTP, so the NameNode refuses to let it act for this one. With Kerberos a
+    claimed name counts for nothing: the tenant, with its own ticket (SPNEGO), asks HttpFS to act
+    for YARN (`doas=`), and HttpFS refuses, as the tenant is no proxy user."""
     address = tenant.profile.hdfs["webhdfs"]
-    url = f"http://{address}/webhdfs/v1/?op=LISTSTATUS&user.name={SERVICE_ACCOUNT}"
-    done = tenant.as_developer(f"curl -sS --max-time 30 {shlex.quote(url)}", timeout=60)
+    if tenant.profile.hdfs.get("kerberos"):
+        # by HttpFS's host name: SPNEGO asks the KDC for HTTP/<the URL's host>
+        named = f"{tenant.profile.hdfs['kerberos']['http_host']}:{address.rpartition(':')[2]}"
+        url = f"http://{named}/webhdfs/v1/?op=LISTSTATUS&doas={SERVICE_ACCOUNT}"
+        command = (f"{edge_hdfs.TICKET} && curl -sS --max-time 30 --negotiate -u : {shlex.quote(url)}")
+    else:
+        url = f"http://{address}/webhdfs/v1/?op=LISTSTATUS&user.name={SERVICE_ACCOUNT}"
+        command = f"curl -sS --max-time 30 {shlex.quote(url)}"
+    done = tenant.as_developer(command, timeout=60)
     what = f"listing HDFS through HttpFS {address} as {SERVICE_ACCOUNT}"
     said = f"{done.stdout}{done.stderr}"
     if '"FileStatuses"' in said:
         return Attempt(what, None, IMPERSONATION, "HDFS")
-    found = re.search(rf"User: [\w.-]+ is {IMPERSONATION} [\w.-]+", said)
+    found = re.search(rf"User: [\w.@-]+ is {IMPERSONATION} [\w.-]+", said)
     if not found:
         raise AgilityError(f"{what}: neither listed nor refused: {said.strip()[-300:] or 'nothing said'}")
     return Attempt(what, found[0], IMPERSONATION, "HDFS")

@@ -166,6 +166,43 @@ def with_expired_ticket(clients: Clients, area: Area, say) -> tuple[HttpAnswer, 
     return valid, expired
 
 
+# --- Spark on YARN, logged in from a keytab ------------------------------------------------------------
+def spark_job_with_keytab(clients: Clients, shell: ClusterShell, area: Area, lines: int, say) -> dict:
+    """A file of `lines` lines written as the area's account, then counted by a pySpark job on YARN
+    that logs in as that account from its principal and keytab (sent on the job's stdin); what
+    Spark counted, and whom Spark and the ResourceManager say the job ran as."""
+    from agility.checks import yarn_queues
+    from agility.jobs import count_rows
+
+    client = clients.hdfs_client(area.hdfs_account)
+    path = f"{area.hdfs_root}/kerberos-spark-{uuid.uuid4().hex[:8]}.txt"
+    write_whole(client, path, "".join(f"order line {number}\n" for number in range(lines)).encode())
+    try:
+        result = count_rows.run_on_edge(shell, clients.profile, area, rows=1000, partitions=2, hdfs_file=path,
+                                        app_name=f"agility-kerberos-{area.name}")
+    finally:
+        client.delete(path)
+    application = yarn_queues.resourcemanager(clients, f"apps/{result['application_id']}")["app"]
+    say(f"{shell.user}@{clients.profile.edge}$ python -m agility.jobs.count_rows --master yarn --area {area.name} "
+        f"--hdfs-file {path} --kerberos  (principal {settings_of(clients.profile).principal(area.hdfs_account)}, "
+        f"its keytab on stdin)\n{result['application_id']}: Spark user {result['user']}, YARN user "
+        f"{application['user']}, queue {application['queue']}, {application['finalStatus']}; "
+        f"{result['lines']} lines counted by executors on {', '.join(result['executor_hosts'])}")
+    return {"lines": result["lines"], "written": lines, "spark_user": result["user"], "yarn_user": application["user"],
+            "final_status": application["finalStatus"]}
+
+
+def spark_job_problems(job: dict, area: Area) -> list[str]:
+    problems = []
+    if job["lines"] != job["written"]:
+        problems.append(f"the job counted {job['lines']} lines, the file has {job['written']}")
+    if job["yarn_user"] != area.hdfs_account or job["spark_user"] != area.hdfs_account:
+        problems.append(f"the job ran as {job['spark_user']} (Spark) / {job['yarn_user']} (YARN), not {area.hdfs_account}")
+    if job["final_status"] != "SUCCEEDED":
+        problems.append(f"YARN says the application ended {job['final_status']}")
+    return problems
+
+
 # --- `hdfs dfs` on the edge node -------------------------------------------------------------------
 @dataclass(frozen=True)
 class ShellRun:

@@ -3,6 +3,7 @@ the cluster's passwords show in no process and no file while the jobs run."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 import paramiko
 
 from agility.checks.shared_dataset import Say
+from agility.clients.kerberos_login import KerberosSettings
 from agility.config.developers import registry
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError, ConfigError
@@ -121,6 +123,14 @@ def cluster_passwords(profile: Profile) -> list[str]:
     return [account.password.reveal() for service in ("kafka", "cassandra", "mysql")
             for account in getattr(profile, service)["accounts"].values()] + [
         known.account(name).password.reveal() for name in known.all()]
+
+
+def cluster_secrets(profile: Profile) -> list[str]:
+    """The passwords, and on a cluster with Kerberos each keytab the profile names as it travels to
+    a job (base64): none may show in a process or a file."""
+    settings = KerberosSettings.of(profile.hdfs)
+    keytabs = [base64.b64encode(Path(path).read_bytes()).decode() for path in settings.keytabs.values()] if settings else []
+    return cluster_passwords(profile) + keytabs
 
 
 # --- root on the bastion (the embedded sandbox, where root has a key of its own) ---------------
@@ -344,7 +354,7 @@ def forwards_refused_problems(refusals: dict[str, str | None]) -> list[str]:
 
 def run_jobs_scanned(profile: Profile, shell, area, dataset: str, say: Say) -> ProcessScan:
     """jobs_watched for the cluster's passwords, with the Spark job's result and what /proc showed said."""
-    summary, scan = jobs_watched(profile, shell, area, dataset, cluster_passwords(profile))
+    summary, scan = jobs_watched(profile, shell, area, dataset, cluster_secrets(profile))
     say(f"Spark {summary['application_id']}: {summary['rows']} rows; /proc read {scan.rounds} times, "
         "processes seen: " + ", ".join(f"{name} ×{count}" for name, count in scan.seen.items()))
     say(f"{len(scan.leaks)} process(es) show a password: " + "; ".join(sorted(scan.leaks)))
@@ -353,10 +363,10 @@ def run_jobs_scanned(profile: Profile, shell, area, dataset: str, say: Say) -> P
 
 def scan_files(profile: Profile, say: Say) -> list[str]:
     """The files under secret_folders() holding one of the cluster's passwords, how many said."""
-    passwords = cluster_passwords(profile)
+    passwords = cluster_secrets(profile)
     roots = secret_folders()
     leaks = files_containing(passwords, roots)
-    say(f"{len(passwords)} passwords searched in {len(roots)} folders: {len(leaks)} file(s) contain one")
+    say(f"{len(passwords)} secrets (passwords, keytabs) searched in {len(roots)} folders: {len(leaks)} file(s) contain one")
     return leaks
 
 

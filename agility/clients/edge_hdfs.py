@@ -6,6 +6,10 @@ OS user, so commands act as whoever the SSH session logged in as, unless `hdfs_u
 another: then HADOOP_USER_NAME says who to be, and HDFS believes it (simple authentication has
 no proof of identity; that is the limit of a cluster without Kerberos, such as the sandbox).
 
+On a cluster whose HDFS uses Kerberos (the profile's `hdfs.kerberos`) HADOOP_USER_NAME counts for
+nothing: each command first makes sure of a ticket, the user's own (from ~/<user>.keytab) or, for
+`hdfs_user`, that account's (from the keytab of their area's account that its people hold).
+
 FsShell reports an expected failure on stderr as `ls: `/x': No such file or directory`; those
 become an AgilityError that says the same in one line, never a Java stack trace.
 """
@@ -52,6 +56,19 @@ class Count:
     path: str
 
 
+# A valid ticket in the user's cache, or one from ~/<user>.keytab (provisioning/kerberos.py)
+TICKET = 'klist -s 2>/dev/null || kinit -kt "$HOME/$(id -un).keytab" "$(id -un)"'
+# The same for $1 if given: the area's account, whose keytab the area's people hold in ~/.agility,
+# in a cache of its own (the user's own ticket stays); then the command.
+WITH_TICKET = """if [ -n "$1" ]; then
+  export KRB5CCNAME="FILE:/tmp/krb5cc_$(id -u)_$1"; who="$1"; keytab="$HOME/.agility/$1.keytab"
+else
+  who="$(id -un)"; keytab="$HOME/$who.keytab"
+fi
+klist -s 2>/dev/null || kinit -kt "$keytab" "$who" || { echo "kinit: no ticket for $who, and none from $keytab" >&2; exit 1; }
+shift; exec "$@"
+"""
+
 LS_LINE = re.compile(r"^([dl-][rwxstST-]{9}[+]?)\s+(-|\d+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\S+ \S+)\s+(.+)$")
 FAILURE = re.compile(r"^(\w+): (.*)$")
 
@@ -79,6 +96,8 @@ class EdgeHdfs:
         return self.hdfs_user or self.shell.user
 
     def command(self, *args: str, cli: list[str] | None = None) -> list[str]:
+        if self.profile.hdfs.get("kerberos"):  # HDFS takes only a ticket: `hdfs_user`'s, else the user's own
+            return ["sh", "-c", WITH_TICKET, "with-ticket", self.hdfs_user or "", *(cli or self.cli), *args]
         as_user = ["env", f"HADOOP_USER_NAME={self.hdfs_user}"] if self.hdfs_user else []
         return [*as_user, *(cli or self.cli), *args]
 

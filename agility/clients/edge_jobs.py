@@ -14,15 +14,19 @@ the module's last name (`agility.jobs.count_rows` → `count_rows`).
 
 from __future__ import annotations
 
+import atexit
+import base64
 import importlib.util
 import json
 import os
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agility.clients.kerberos_login import KerberosSettings
 from agility.core.errors import AgilityError
 from agility.core.paths import JAVA_HOME, NODE_PYTHON, SPARK_CLIENT_CONF, YARN_CLIENT_CONF
 
@@ -94,6 +98,16 @@ def run_module(shell, module: str, args: list[str], *, what: str, timeout: float
                       round(time.monotonic() - started, 2))
 
 
+def kerberos_secret(profile, account: str) -> dict | None:
+    """When the cluster's HDFS uses Kerberos: `account`'s principal and keytab (base64), for a Spark
+    job on a node to log in with (`spark_kerberos_login`), sent among its secrets; else None."""
+    settings = KerberosSettings.of(profile.hdfs)
+    if settings is None:
+        return None
+    keytab = Path(settings.keytab(account)).read_bytes()
+    return {"principal": settings.principal(account), "keytab": base64.b64encode(keytab).decode()}
+
+
 def result_line(stdout: str) -> tuple[dict | None, str]:
     """The job's result (its last line that is a JSON object) and what it printed before it."""
     lines = stdout.splitlines(keepends=True)
@@ -139,6 +153,20 @@ def print_failure(job: str, reason: object) -> int:
     """The job's failure in one line on stderr; the exit status to return."""
     print(f"{job}: {reason}", file=sys.stderr, flush=True)
     return FAILED
+
+
+def spark_kerberos_login(secret: dict | None) -> None:
+    """A Spark driver that logs in from a principal and keytab (spark-submit --principal/--keytab):
+    the keytab sent on stdin goes to a file only this user reads, removed when the job ends; Spark
+    logs in from it and hands the application HDFS delegation tokens. No secret: nothing to do."""
+    if not secret:
+        return
+    handle, path = tempfile.mkstemp(prefix="agility-", suffix=".keytab")  # mode 600
+    with os.fdopen(handle, "wb") as out:
+        out.write(base64.b64decode(secret["keytab"]))
+    atexit.register(Path(path).unlink, True)
+    os.environ["PYSPARK_SUBMIT_ARGS"] = f"--principal {secret['principal']} --keytab {path} pyspark-shell"
+    os.environ.pop("HADOOP_USER_NAME", None)  # the ticket says who the job is
 
 
 def spark_driver_environment(master: str) -> None:

@@ -113,6 +113,13 @@ def token_refusal(settings: KerberosSettings, creds) -> str:
 def spnego(settings: KerberosSettings, creds=None):
     """A requests auth that answers the web service's Negotiate challenge with `creds`' ticket
     for HTTP/<http_host> (None: whatever ticket the default cache holds)."""
-    from requests_gssapi import OPTIONAL, HTTPSPNEGOAuth
+    from requests_gssapi import DISABLED, HTTPSPNEGOAuth
 
-    return HTTPSPNEGOAuth(creds=creds, target_name=http_service(settings), mutual_authentication=OPTIONAL)
+    # No mutual authentication: the auth keeps one context per host, which a session's parallel
+    # requests (the reconciliation reads 8 files at a time) would overwrite, failing the check of
+    # the server's answer ("Unable to authenticate"). The tunnel already proved the server: SSH
+    # checks the bastion's host key, and the forward leads to the cluster's own address.
+    # Opportunistic: the ticket goes with the first request. Sent without, a large body (a batch
+    # file) is cut off by the service's early 401 (seen: "Connection reset by peer").
+    return HTTPSPNEGOAuth(creds=creds, target_name=http_service(settings), mutual_authentication=DISABLED,
+                          opportunistic_auth=True)

@@ -200,7 +200,10 @@ class Clients:
             return json.load(answer)
 
 
-MYSQL_CONNECTION_LOST = {2006, 2013, 2055}  # gone away, lost (during the handshake too), lost at a read
+# gone away, lost (during the handshake too), lost at a read; and can't connect: the tunnel's local
+# forward while its SSH session is being opened again (seen: refused for a second after the
+# bastion's session ended), which MariaDB never answers (its refusals are 1045, 1226, ...)
+MYSQL_CONNECTION_LOST = {2003, 2006, 2013, 2055}
 
 
 def mysql_connection_lost(error: BaseException) -> bool:

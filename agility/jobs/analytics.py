@@ -163,6 +163,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cores", type=int, help="cores to take from the cluster at most (default 2, cut to the area's cap)")
     parser.add_argument("--memory", help="memory per executor, e.g. 512m (default 512m, cut to the area's cap)")
     parser.add_argument("--quiet", action="store_true", help="no tables, only the result line")
+    parser.add_argument("--kerberos", action="store_true",
+                        help="log in with the principal and keytab sent on stdin (a cluster with Kerberos)")
     args = parser.parse_args(argv)
     defaults, areas_override = _profile_defaults(args.profile)
     args.master = args.master or defaults.get("master")
@@ -196,6 +198,8 @@ def spark_session(args):
         os.environ.setdefault("HADOOP_CONF_DIR", args.hadoop_conf_dir)
     if args.hdfs_user:
         os.environ["HADOOP_USER_NAME"] = args.hdfs_user  # simple auth; Spark passes it to the executors
+    if args.kerberos:  # the cluster uses Kerberos: log in as the account instead, from its keytab
+        edge_jobs.spark_kerberos_login(edge_jobs.read_secrets().get("kerberos"))
     from pyspark.sql import SparkSession  # deferred: heavy, and the host that starts the job never needs it
 
     cores = int(args.resources["spark.cores.max"])
@@ -327,7 +331,10 @@ def run_on_edge(shell, profile, area, dataset: str, master: str | None = None, c
             *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
             "--output", f"{profile.hdfs['namenode']}{area.hdfs_root}/_analytics/{dataset}",
             *(["--quiet"] if quiet else [])]
-    run = edge_jobs.run_module(shell, MODULE, args, what="the analytics job", timeout=timeout, node=profile.edge)
+    secret = edge_jobs.kerberos_secret(profile, area.hdfs_account)
+    args += ["--kerberos"] if secret else []
+    run = edge_jobs.run_module(shell, MODULE, args, what="the analytics job", timeout=timeout, node=profile.edge,
+                               secrets={"kerberos": secret} if secret else None)
     return {**run.checked(), "printed": run.printed, "wall_seconds": run.seconds}
 
 

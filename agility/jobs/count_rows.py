@@ -2,6 +2,7 @@
 
     python -m agility.jobs.count_rows --master yarn --rows 100000 \\
         [--area prod] [--cores N] [--memory 512m] [--queue QUEUE] [--app-name NAME] [--python-rows N]
+        [--hdfs-file PATH] [--kerberos]
 
 Prints one JSON line: rows counted, partitions, the executors that ran, the application id.
 With --python-rows the job also sums the squares of 0..N-1 in the executors' Python workers: CPU
@@ -39,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-rows", type=int, default=0,
                         help="also sum the squares of this many numbers in the Python workers")
     parser.add_argument("--profile", help="where the area's cap is declared (default: the default profile, if readable)")
+    parser.add_argument("--hdfs-file", help="also count the lines of this HDFS file (hdfs://... or a path)")
+    parser.add_argument("--kerberos", action="store_true",
+                        help="log in with the principal and keytab sent on stdin (a cluster with Kerberos)")
     args = parser.parse_args(argv)
+    secret = edge_jobs.read_secrets().get("kerberos") if args.kerberos else None
     try:
         resources = session_settings(args.area, args.cores, args.memory, args.profile)
     except AgilityError as error:
@@ -47,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.queue:
         resources["spark.yarn.queue"] = args.queue
     edge_jobs.spark_driver_environment(args.master)
+    edge_jobs.spark_kerberos_login(secret)
     from pyspark.sql import SparkSession  # deferred: heavy, and a refused job never starts a session
 
     started = time.monotonic()
@@ -68,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
             {host for host in spark.sparkContext.parallelize(range(args.partitions), args.partitions)
              .map(lambda _: socket.gethostname()).collect()}
         )
+        lines = spark.read.text(args.hdfs_file).count() if args.hdfs_file else None
         edge_jobs.print_result({
-            "rows": counted, "even": even, "python_rows": args.python_rows, "square_sum": square_sum,
+            "rows": counted, "hdfs_file": args.hdfs_file, "lines": lines,
+            "user": spark.sparkContext.sparkUser(), "even": even, "python_rows": args.python_rows, "square_sum": square_sum,
             "partitions": frame.rdd.getNumPartitions(),
             "executor_hosts": executors, "master": spark.sparkContext.master,
             "application_id": spark.sparkContext.applicationId, "seconds": round(time.monotonic() - started, 2),
@@ -82,17 +90,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_on_edge(shell, profile, area=None, cores: int | None = None, memory: str | None = None, rows: int = 100_000,
                 app_name: str = "agility-count-rows", timeout: float = 300, master: str | None = None,
-                node: str | None = None, python_rows: int = 0, partitions: int | None = None) -> dict:
+                node: str | None = None, python_rows: int = 0, partitions: int | None = None,
+                hdfs_file: str | None = None) -> dict:
     """Run the job on `node` (default the profile's edge node) as the shell's user, as `area`'s
     job if given, on `master` (default the profile's); its result, or an AgilityError with the
-    job's own one-line refusal or failure."""
+    job's own one-line refusal or failure. On a cluster with Kerberos an area's job logs in as the
+    area's HDFS account, with its principal and keytab."""
+    secret = edge_jobs.kerberos_secret(profile, area.hdfs_account) if area is not None else None
     args = ["--master", master or profile.spark["master"], "--rows", str(rows), "--app-name", app_name,
             *(["--area", area.name, "--profile", profile.name] if area is not None else []),
             *(["--cores", str(cores)] if cores is not None else []), *(["--memory", memory] if memory else []),
             *(["--python-rows", str(python_rows)] if python_rows else []),
-            *(["--partitions", str(partitions)] if partitions else [])]
+            *(["--partitions", str(partitions)] if partitions else []),
+            *(["--hdfs-file", hdfs_file] if hdfs_file else []), *(["--kerberos"] if secret else [])]
     return edge_jobs.run_module(shell, MODULE, args, what=f"the Spark job {app_name}", timeout=timeout,
-                                node=node or profile.edge).checked()
+                                node=node or profile.edge, secrets={"kerberos": secret} if secret else None).checked()
 
 
 if __name__ == "__main__":

@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     jdbc.add_argument("--table", required=True)
     args = parser.parse_args(argv)
     account = edge_jobs.read_secrets()  # {"user": ..., "password": ...}: never on the command line
+    edge_jobs.spark_kerberos_login(account.pop("kerberos", None))  # a cluster with Kerberos: YARN and HDFS
     started = time.monotonic()
     spark = None
     try:
@@ -236,6 +237,8 @@ def run_on_edge(shell, profile, source: str, area, dataset: str, account=None, s
     args = ["--master", profile.spark["master"], "--jars-dir", profile.spark.get("jars_dir", str(JARS_DIR)),
             "--area", area.name, "--profile", profile.name, *(["--scan"] if scan_only else []), *target]
     secrets = {"user": account.user, "password": account.password.reveal()}
+    if kerberos := edge_jobs.kerberos_secret(profile, area.hdfs_account):  # Spark on YARN logs in as the area
+        secrets["kerberos"] = kerberos
     return edge_jobs.run_module(shell, MODULE, args, what=f"the Spark {source} job ({target[-1]})", timeout=timeout,
                                 secrets=secrets, node=profile.edge).checked()
 

@@ -21,7 +21,7 @@ def plan_users(target: Target, only: str | None = None) -> list[Action]:
     for name, area in people.hub_users(target) if hub else []:
         if only in (None, name):
             actions += notebooks.plan_files(target.shell, hub, target.profile, name, target.area(area))
-    return actions + kerberos.plan_people(target, users)
+    return actions + kerberos.plan_people(target.profile, target.shell, users)
 
 
 def _accounts(target: Target, service: str) -> list[tuple[Account, object]]:
@@ -72,6 +72,6 @@ def plan_developer(target: Target, developer: Developer) -> Plan:
 
 def plan_deprovision(target: Target, name: str) -> Plan:
     found = Plan([a for node in target.profile.nodes for a in linux.plan_removal(target.shell, node, name)])
-    found.extend(kerberos.plan_removal(target, name))
+    found.extend(kerberos.plan_removal(target.profile, target.shell, name))
     found.extend(kafka.plan_removal(target.clients, name))
     return found.extend(stores.plan_removal(target.clients, name))

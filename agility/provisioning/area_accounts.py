@@ -10,7 +10,7 @@ from agility.clients.services import Clients
 from agility.config import declaration
 from agility.config.areas import Area
 from agility.config.profiles import Profile
-from agility.provisioning import hdfs, kafka, stores
+from agility.provisioning import hdfs, kafka, kerberos, stores
 from agility.provisioning.linux import LinuxUser, plan_node
 from agility.provisioning.people import declared_user
 from agility.provisioning.plan import Plan
@@ -24,11 +24,13 @@ def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
 
 
 def provision_linux_user(profile: Profile, area: Area) -> list[str]:
-    """The area's Kafka developer on every node, created by the operator over SSH."""
+    """The area's Kafka developer on every node, created by the operator over SSH (with Kerberos,
+    also their principal and keytab)."""
     user = kafka_developer(profile, area)
     with ClusterShell(profile) as operator:
-        return Plan([action for node in profile.nodes
-                     for action in plan_node(operator, node, [(area.linux_group, area.linux_gid)], [user])]).apply()
+        users = Plan([action for node in profile.nodes
+                      for action in plan_node(operator, node, [(area.linux_group, area.linux_gid)], [user])]).apply()
+        return users + Plan(kerberos.plan_people(profile, operator, [user])).apply()
 
 
 def provision_area(profile: Profile, clients: Clients, area: Area) -> list[str]:

@@ -50,7 +50,7 @@ START_ORDER = ["sshd", "kdc", "cassandra", "kafka", "namenode", "mariadb", "spar
                "resourcemanager", "nodemanager", "jupyterhub"]
 DEPENDS_ON = {"datanode": ["namenode"], "httpfs": ["namenode"], "spark-worker": ["spark-master"],
               "nodemanager": ["resourcemanager"]}  # the ResourceManager needs no HDFS to start
-KERBERIZED = ("namenode", "datanode", "httpfs")  # with Kerberos: they need the KDC and their keytabs first
+KERBERIZED = tuple(kerberos_realm.DAEMON_PRINCIPALS)  # with Kerberos: they need the KDC and their keytabs first
 ARTIFACT_OF = {"kafka": "kafka", "cassandra": "cassandra", "namenode": "hadoop", "datanode": "hadoop", "httpfs": "hadoop",
                "resourcemanager": "yarn", "nodemanager": "yarn"}
 # The cluster endpoints the bastion forwards to, per service port name; nothing else is permitted.

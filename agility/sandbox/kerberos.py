@@ -24,7 +24,7 @@ from agility.sandbox.services import templates
 KDC_PORT = 1088  # not 88: the KDC runs as its own unprivileged account
 CLOCK_SKEW_S = 10  # how far a ticket's times may be off: the nodes share this machine's clock
 # Each Hadoop daemon's principal name (the part before the /host) and Linux account
-DAEMON_PRINCIPALS = {"namenode": "nn", "datanode": "dn", "httpfs": "httpfs"}
+DAEMON_PRINCIPALS = {"namenode": "nn", "datanode": "dn", "httpfs": "httpfs", "resourcemanager": "rm", "nodemanager": "nm"}
 HTTP = "HTTP"  # SPNEGO's service name: every web endpoint's principal is HTTP/<host>
 
 

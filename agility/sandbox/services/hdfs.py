@@ -84,19 +84,19 @@ class HadoopService(Service):
     # --- Kerberos (a cluster started with it: sandbox/kerberos.py) ----------------------------
     @property
     def realm(self) -> kerberos.Realm | None:
-        """The cluster's realm if it uses Kerberos and this daemon takes part (YARN's do not, yet)."""
+        """The cluster's realm if it uses Kerberos (every Hadoop daemon takes part)."""
         return self.context.settings.get("kerberos") if self.name in kerberos.DAEMON_PRINCIPALS else None
 
     def keytab(self, node: Node) -> Path:
         """This daemon's own keytab on `node`: its principal and HTTP/<host>."""
         return self.home(node) / "keytabs" / f"{self.name}.keytab"
 
-    def kerberos_part(self, name: str, node: Node | None = None, **values) -> dict[str, str]:
-        """The `kerberos` settings of a site file: templates/hadoop/kerberos/<name>, or nothing."""
+    def kerberos_part(self, name: str, node: Node | None = None, service: str = "hadoop", **values) -> dict[str, str]:
+        """The `kerberos` settings of a site file: templates/<service>/kerberos/<name>, or nothing."""
         if self.realm is None:
             return {"kerberos": ""}
         keytab = {"keytab": self.keytab(node)} if node else {}
-        return {"kerberos": templates.render("hadoop", f"kerberos/{name}", realm=self.realm.name, **keytab, **values)}
+        return {"kerberos": templates.render(service, f"kerberos/{name}", realm=self.realm.name, **keytab, **values)}
 
     def client_kerberos_part(self) -> dict[str, str]:
         """The `kerberos` settings of a client's core-site.xml (`hdfs dfs`, Spark on the edge)."""
@@ -130,8 +130,16 @@ class HadoopService(Service):
             "hadoop", "core-site.xml", default_fs=self.default_fs(), tmp=self.home(node) / "tmp",
             proxy_user=GATEWAY_USER, proxy_hosts=",".join(gateway.address for gateway in self.context.nodes_running("httpfs")) or "none",
             **proxied_accounts(self.context.work_areas),
-            verbatim=self.kerberos_part("core-site.xml", node),
+            verbatim=self.security_part(node),
         )
+
+    spnego_web = True  # with Kerberos, its web endpoints ask for a ticket too (YARN's do not, yet)
+
+    def security_part(self, node: Node) -> dict[str, str]:
+        """core-site.xml's Kerberos settings: RPC, and SPNEGO on the web endpoints if spnego_web."""
+        parts = [self.kerberos_part("core-site.xml", node)["kerberos"],
+                 *([self.kerberos_part("web-site.xml", node)["kerberos"]] if self.spnego_web else [])]
+        return {"kerberos": "".join(parts)}
 
     def hdfs_site(self, node: Node) -> str:
         return templates.render(

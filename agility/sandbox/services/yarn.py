@@ -65,6 +65,9 @@ class YarnService(hdfs.HadoopService):
     """What the ResourceManager and NodeManagers share: Hadoop's configuration plus yarn-site.xml."""
 
     user = ADMIN
+    # With Kerberos its RPC asks for tickets; its web UI and REST API stay open (the readiness
+    # probes and the checks read them), as without Kerberos.
+    spnego_web = False
 
     def resourcemanager(self) -> Node:
         found = self.context.nodes_running("resourcemanager")
@@ -85,6 +88,7 @@ class YarnService(hdfs.HadoopService):
             "yarn", "yarn-site.xml", resourcemanager=self.resourcemanager().address, resourcemanager_http=RM_HTTP,
             admin=ADMIN, address=node.address, nodemanager_ipc=NM_IPC, nodemanager_localizer=NM_LOCALIZER,
             nodemanager_http=NM_HTTP, home=self.home(node), **self.node_resources(),
+            verbatim=self.kerberos_part("yarn-site.xml", node, service="yarn"),
         )
         return {"yarn-site.xml": site, "capacity-scheduler.xml": queue_settings(self.context.work_areas)}
 
@@ -128,7 +132,8 @@ class ResourceManager(YarnService):
         namenode = self.namenode()
         values = {"resourcemanager": self.resourcemanager().address, "resourcemanager_http": RM_HTTP}
         files = {
-            HADOOP_CLIENT_CONF / "yarn-site.xml": templates.render("yarn", "client/yarn-site.xml", **values),
+            HADOOP_CLIENT_CONF / "yarn-site.xml": templates.render("yarn", "client/yarn-site.xml", **values,
+                                                                   verbatim=self.yarn_client_kerberos()),
             HADOOP_CLIENT_CONF / "core-site.xml": templates.render(
                 "hadoop", "client/core-site.xml", default_fs=f"hdfs://{namenode.address}:{hdfs.NAMENODE_RPC}",
                 verbatim=self.client_kerberos_part()),
@@ -145,6 +150,10 @@ class ResourceManager(YarnService):
                 folder.chmod(0o755)
             path.write_text(text)
             path.chmod(0o644)
+
+    def yarn_client_kerberos(self) -> dict[str, str]:
+        realm = self.context.settings.get("kerberos")
+        return {"kerberos": templates.render("yarn", "kerberos/client-site.xml", realm=realm.name) if realm else ""}
 
     def profile_section(self) -> dict:
         """For the profile's `spark:`: the UI (and REST API) and the edge's client folders."""
