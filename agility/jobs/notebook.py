@@ -40,7 +40,8 @@ class Workspace:
         args = argparse.Namespace(
             master=self.profile.spark["master"], hdfs=self.profile.hdfs["namenode"], dataset=app,
             hadoop_conf_dir=self.profile.hdfs.get("conf_dir"), hdfs_user=self.area.hdfs_account,
-            resources=spark_limits.session_settings(self.area.name, None, None, self.profile.source))
+            resources=spark_limits.session_settings(self.area.name, None, None, self.profile.source),
+            kerberos=False)  # the notebooks' Spark on a cluster with Kerberos: not yet (README)
         return analytics.spark_session(args)
 
     def orders(self, spark, dataset: str):
