@@ -91,8 +91,9 @@ def plan_people(profile: Profile, shell: ClusterShell, people: list[LinuxUser]) 
     plan = Plan()
     area_accounts = {area.linux_group: area.hdfs_account for area in profile.work_areas().values()}
     wanted = {user.name: [area_accounts[group] for group in user.groups if group in area_accounts] for user in people}
-    # the operator acts as any area's account (provisioning, the quota checks), as it may without Kerberos
-    wanted[profile.bastion.user] = sorted(set(area_accounts.values()) & set(settings.keytabs))
+    # the operator acts as the HDFS superuser and any area's account (provisioning, the quota checks),
+    # as it may without Kerberos
+    wanted[profile.bastion.user] = sorted(settings.keytabs)
     present = area_keytabs_on_edge(target, wanted)
     for name, accounts in wanted.items():
         for account in accounts:
