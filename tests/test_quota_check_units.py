@@ -68,3 +68,40 @@ def test_hdfs_refusals_must_be_one_line_naming_the_quota():
     assert hdfs_quotas.namespace_refusal_problems(quotas, with_trace)[0].startswith("not one line")
     nothing = replace(refusal, message=None)
     assert hdfs_quotas.namespace_refusal_problems(quotas, nothing) == ["every name was created: the quota did not hold"]
+
+
+class CutOffThenRefused:
+    """Stands in for the hdfs client: its first `cuts` writes lose the answer to a reset, the next
+    one is refused with HDFS's message (what HttpFS does past a space quota)."""
+
+    def __init__(self, cuts: int):
+        self.cuts, self.writes = cuts, 0
+
+    def write(self, path, data=None, overwrite=False):
+        from hdfs.util import HdfsError
+        from requests.exceptions import ConnectionError
+
+        self.writes += 1
+        if self.writes <= self.cuts:
+            raise ConnectionError("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
+        raise HdfsError("The DiskSpace quota of /areas/prod is exceeded: quota = 64 B", exception="DSQuotaExceededException")
+
+    def status(self, path, strict=True):
+        return None
+
+
+def test_a_write_cut_off_before_hdfs_answered_is_made_again_until_hdfs_answers():
+    client = CutOffThenRefused(cuts=2)
+    message, left = hdfs_quotas.written_or_refused(client, "/areas/prod/q/big.bin", 8, quiet)
+    assert (message, left, client.writes) == ("The DiskSpace quota of /areas/prod is exceeded: quota = 64 B", None, 3)
+
+
+def test_writes_cut_off_every_time_end_with_the_cut_not_with_a_refusal():
+    client = CutOffThenRefused(cuts=10)
+    message, _ = hdfs_quotas.written_or_refused(client, "/areas/prod/q/big.bin", 8, quiet, attempts=3)
+    assert client.writes == 3 and "Connection reset" in message
+    area = Area("prod", "prod.", "prod", "prod", "/areas/prod", "prod-kafka", "prod-hdfs", "prod", 3000)
+    usage = Usage("/areas/prod", 100, 64, 1, 0, 0)
+    quotas = HdfsQuotas(area, {"namespace": 100, "space": 64}, [], usage)
+    refusal = hdfs_quotas.SpaceRefusal("/areas/prod/q/big.bin", usage, 64, 8, message, None, False, usage, 1.0)
+    assert hdfs_quotas.space_refusal_problems(quotas, refusal)[0].startswith("not a DiskSpace")

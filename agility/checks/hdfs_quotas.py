@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from agility.checks.shared_dataset import Say
 from agility.clients.edge_hdfs import EdgeHdfs, failure_message
-from agility.clients.hdfs_write import WriteRefused, write_whole
+from agility.clients.hdfs_write import WriteRefused, transient, write_whole
 from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.core.errors import AgilityError
@@ -186,11 +186,7 @@ def exceed_space(clients: Clients, area: Area, folder: str, say: Say, margin: in
     path = f"{folder}/beyond-the-space-quota.bin"
     client = clients.hdfs_client(user=area.hdfs_account)
     started = time.monotonic()
-    try:
-        write_whole(client, path, bytes(size))
-        message, remainder = None, None
-    except WriteRefused as refused:
-        message, remainder = refused.reason, refused.left
+    message, remainder = written_or_refused(client, path, size, say)
     seconds = time.monotonic() - started
     exists = client.status(path, strict=False) is not None
     refusal = SpaceRefusal(path, at_start, at_start.space_left, size, message, remainder, exists,
@@ -199,6 +195,26 @@ def exceed_space(clients: Clients, area: Area, folder: str, say: Say, margin: in
         f"{size} bytes written to {path} as {area.hdfs_account}, refused after {refusal.seconds} s")
     say(f"HDFS: {message}")
     return refusal
+
+
+def written_or_refused(client, path: str, size: int, say: Say, attempts: int = 4) -> tuple[str | None, str | None]:
+    """Write `size` zero bytes to `path`: (HDFS's refusal or None, what of the file was left or None).
+
+    HttpFS answers a refusal mid-body and closes the connection while the client still sends; the
+    reset that follows can drop the answer before it is read (through an SSH tunnel more often).
+    Only HDFS's own answer counts, so a write cut off that way is made again, a bounded number of
+    times; each one removes what it left before the next."""
+    attempt = 1
+    while True:
+        try:
+            write_whole(client, path, bytes(size))
+            return None, None
+        except WriteRefused as refused:
+            if not (transient(refused) and refused.left is None and attempt < attempts):
+                return refused.reason, refused.left
+            say(f"attempt {attempt}: the connection was cut before HDFS's answer could be read "
+                f"({refused.reason}); writing again")
+        attempt += 1
 
 
 def space_refusal_problems(quotas: HdfsQuotas, refusal: SpaceRefusal) -> list[str]:
