@@ -13,7 +13,7 @@ Feature: Nodes die under load and the platform keeps serving
     Given the production cluster is up and the prod area's developer is provisioned on it
 
   Scenario Outline: <fault>: nothing is lost and the cluster is whole again
-    Given the producer job and the three sink jobs run on a fresh prod dataset, 12000 orders at 200 a second
+    Given the producer job and the three sink jobs run on a fresh prod dataset, 6000 orders at 200 a second
     When <fault> while they run
     Then the platform goes on serving without it: 800 more orders acknowledged, every sink storing
     When <repair>

@@ -36,6 +36,10 @@ DATA_PARTITIONS = 3
 DEAD_LETTER_PARTITIONS = 1
 PROGRESS_FROM = 1000  # smaller runs finish before a progress line would help
 SEND_TIMEOUT_S = 120  # per record, from send to acknowledgement, retries included
+# Bytes per partition batch: kafka-python spends its time per batch as well as per record; 128 KiB
+# instead of the 16 KiB default made 20000 orders ~1.3x faster on the edge (18 k -> 23-24 k records/s).
+# linger_ms still bounds how long a paced record waits for its batch.
+BATCH_BYTES = 128 * 1024
 
 
 @dataclass
@@ -84,7 +88,7 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
 
     total = count + bad
     producer = clients.kafka_producer(account, acks="all", linger_ms=20, compression_type=compression(),
-                                      max_block_ms=60_000, request_timeout_ms=30_000)
+                                      batch_size=BATCH_BYTES, max_block_ms=60_000, request_timeout_ms=30_000)
     meter = Progress(total, enabled=progress and count >= PROGRESS_FROM)
     tally = Tally()
     pending: deque = deque()

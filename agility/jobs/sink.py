@@ -45,9 +45,11 @@ from agility.jobs import records
 from agility.jobs.membership import commit_refused, listener
 
 POLL_MS = 500
-# Records per poll, one store write and one commit each: the MySQL sink ran ~1.5× faster with 2000
-# than with 500 (a commit and a fetch round trip through the tunnel per batch), at ~0.5 MB held.
-MAX_BATCH = 2000
+# Records per poll, one store write and one commit each: a commit and a fetch round trip through the
+# tunnel per batch. The MySQL sink ran ~1.5× faster with 2000 than with 500, and ~1.45× faster again
+# with 5000 and 4 MiB fetches (20000 orders: 23-24 k → 33-37 k records/s), at ~1.2 MB held.
+MAX_BATCH = 5000
+FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024  # kafka-python's 1 MiB default splits a batch over fetches
 ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its dead predecessor to leave the group
 SESSION_TIMEOUT_MS = 10_000  # how long a killed consumer keeps its partitions; the broker's minimum is 6 s
 DEAD_LETTER_TIMEOUT_S = 60
@@ -168,7 +170,8 @@ class SinkRun:
         self.started = time.monotonic()
         self.consumer = clients.kafka_consumer(
             account=self.account, group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
-            max_poll_records=max_batch, session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000,
+            max_poll_records=max_batch, max_partition_fetch_bytes=FETCH_BYTES_PER_PARTITION,
+            session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000,
             client_id=f"agility-sink-{sink.name}")
         self.producer = self.dead_letters = None
         self.stop = StopFlag()
