@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from kafka import TopicPartition
-from kafka.errors import CommitFailedError, KafkaTimeoutError
+from kafka.errors import CommitFailedError, KafkaConnectionError, KafkaTimeoutError
 
 from agility.config import areas
 from agility.core import retry
@@ -334,3 +334,24 @@ def test_told_its_topic_is_complete_a_sink_stops_once_caught_up_without_its_quie
     assert result.stopped_by == "caught up" and result.caught_up and result.read == 1
     assert time.monotonic() - started < 30  # COMPLETE_IDLE_S, not the 600 s of quiet it was given
     assert signal.getsignal(signal.SIGUSR1) == before  # the job gives the handler back when it ends
+
+
+class DisconnectedConsumer(FakeConsumer):
+    """Its first poll raises what kafka-python raised when a whole node (its broker) was killed."""
+
+    def poll(self, timeout_ms):
+        if not getattr(self, "disconnected", False):
+            self.disconnected = True
+            raise KafkaConnectionError("socket disconnected")
+        return super().poll(timeout_ms)
+
+
+def test_a_poll_that_loses_its_broker_is_polled_again_and_every_record_stored(monkeypatch):
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    consumer = DisconnectedConsumer([[good(0, 0), good(1, 0)], [good(0, 1)]])
+    lines = []
+    store = ListSink()
+    result = consume(FakeClients(consumer), AREA, "orders", store, idle_timeout=0, log=lines.append)
+    assert result.caught_up and [row.order_id for row in store.rows] == ["o-0-0", "o-1-0", "o-0-1"]
+    assert consumer.commits[-1] == {0: 2, 1: 1}
+    assert any("KafkaConnectionError" in line and "retry 1" in line for line in lines)

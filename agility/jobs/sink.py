@@ -206,7 +206,8 @@ class SinkRun:
         self.assignment_timeout = assignment_timeout
         self.assigned_by = self.started + assignment_timeout
         while not self.stopped(deadline):
-            polled = self.consumer.poll(timeout_ms=POLL_MS)
+            # a poll can raise a lost broker's connection (seen when a whole node was killed): polled again
+            polled = self.kafka(lambda: self.consumer.poll(timeout_ms=POLL_MS))
             if not self.consumer.assignment():
                 if time.monotonic() > self.assigned_by:
                     raise AgilityError(f"group {self.group} got no partition of {self.topic} within "
