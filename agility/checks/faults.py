@@ -38,6 +38,7 @@ QUIET_S = 60.0  # a sink stops after this long at lag 0: longer than a broker fa
 HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
 DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes
 BOOTSTRAP_MS = 5000  # a probe of the groups' commits: see stored_so_far
+PROBE_TIMEOUT_MS = 4000  # its requests: a coordinator cut off is given up on soon, the probe asked again
 NODE_STATES = "NEW,RUNNING,UNHEALTHY,DECOMMISSIONING,DECOMMISSIONED,LOST,REBOOTED,SHUTDOWN"  # YARN's NodeState: all of them
 
 
@@ -411,7 +412,8 @@ def stored_so_far(clients, area: Area, dataset: str) -> dict[str, int]:
     A fresh client each time, so that it looks the groups' coordinators up again after a failover;
     its bootstrap is short because kafka-python bootstraps from one broker picked at random and
     waits its whole bootstrap timeout on one that is cut off (the caller asks again)."""
-    admin = clients.kafka_admin(clients.kafka_account(area.name), bootstrap_timeout_ms=BOOTSTRAP_MS)
+    admin = clients.kafka_admin(clients.kafka_account(area.name), bootstrap_timeout_ms=BOOTSTRAP_MS,
+                                request_timeout_ms=PROBE_TIMEOUT_MS)
     try:
         return {sink: sum(committed_offsets(admin, area.group(dataset, sink), area.topic(dataset)).values())
                 for sink in SINKS}
@@ -426,13 +428,18 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     # the groups' coordinator may have been on what was killed: asked again until another answers
     stored_at_kill = wait_until(lambda: stored_so_far(clients, area, dataset), timeout=60, interval=1,
                                 what="the sinks' committed offsets", service="kafka")
+    read_at = time.monotonic() - fault.at
 
-    grown: set[str] = set()
+    grown: dict[str, float] = {}  # sink → seconds after the fault when its store was first seen taking more
 
     def carried_on() -> dict[str, int] | None:
         stored = stored_so_far(clients, area, dataset)
-        grown.update(sink for sink in SINKS if stored[sink] > stored_at_kill[sink])
-        return stored if grown == set(SINKS) and load.acknowledged() >= target else None
+        for sink in SINKS:
+            if stored[sink] > stored_at_kill[sink]:
+                grown.setdefault(sink, time.monotonic() - fault.at)
+        if load.acknowledged() >= target:
+            grown.setdefault("producer", time.monotonic() - fault.at)
+        return stored if set(grown) == {*SINKS, "producer"} else None
 
     try:
         stored = wait_until(carried_on, timeout=120, interval=1,
@@ -445,34 +452,59 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
         raise AgilityError("\n".join([str(error), *ended])) from None
     found = (f"{load.acknowledged()} acknowledged, {time.monotonic() - fault.at:.1f} s after the kill, "
              f"{fault.service}@{fault.node} still down; stored since the kill: "
-             + ", ".join(f"{sink} +{stored[sink] - stored_at_kill[sink]}" for sink in SINKS))
+             + ", ".join(f"{sink} +{stored[sink] - stored_at_kill[sink]}" for sink in SINKS)
+             + f"; (stored at the fault read {read_at:.1f} s after it) carrying on after: " + ", ".join(f"{job} {seconds:.1f} s" for job, seconds in sorted(grown.items(), key=lambda kv: kv[1])))
     say(found)
     return found
 
 
-def whole(faults: SandboxFaults, clients, area: Area, dataset: str) -> str | None:
-    """Every service a node carries whole again (None until then)."""
-    found = [faults.kafka_in_sync(clients, area, dataset), faults.cassandra_level(), faults.hdfs_replicated()]
-    return None if None in found else "; ".join(found)
+NODE_PARTS = {  # what a node carries, each by its service's own word on its health (None until whole)
+    "broker": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
+    "Cassandra node": lambda faults, clients, area, dataset: faults.cassandra_level(),
+    "DataNode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
+}
+
+
+class Whole:
+    """Every service a node carries whole again, all at once (None until then); when each was
+    first seen whole, in seconds after `since`, is kept: which one a recovery waited for."""
+
+    def __init__(self, since: float):
+        self.since = since
+        self.first_whole: dict[str, float] = {}
+
+    def __call__(self, faults: SandboxFaults, clients, area: Area, dataset: str) -> str | None:
+        found = {}
+        for part, health in NODE_PARTS.items():
+            found[part] = health(faults, clients, area, dataset)
+            if found[part]:
+                self.first_whole.setdefault(part, time.monotonic() - self.since)
+        return None if not all(found.values()) else "; ".join(found.values())
+
+    def timings(self) -> str:
+        return ", ".join(f"{part} {seconds:.1f} s" for part, seconds in sorted(self.first_whole.items(), key=lambda kv: kv[1]))
 
 
 HEALTH = {  # each service's own word that it is whole again (None until then)
-    "kafka": lambda faults, clients, area, dataset: faults.kafka_in_sync(clients, area, dataset),
-    "cassandra": lambda faults, clients, area, dataset: faults.cassandra_level(),
-    "datanode": lambda faults, clients, area, dataset: faults.hdfs_replicated(),
+    "kafka": NODE_PARTS["broker"],
+    "cassandra": NODE_PARTS["Cassandra node"],
+    "datanode": NODE_PARTS["DataNode"],
     "nodemanager": lambda faults, clients, area, dataset: faults.yarn_running(),
-    NODE: whole,
-    LINK: whole,
 }
 
 
 def recovered(faults: SandboxFaults, fault: Fault, clients, area: Area, dataset: str, say: Say,
               timeout: float = 240) -> str:
-    """Wait for the service's own health report after the restart; Cassandra then repairs the
-    area's keyspace on the node that was down."""
-    healthy = wait_until(lambda: HEALTH[fault.service](faults, clients, area, dataset), timeout=timeout,
+    """Wait for the service's own health report after the restart (for a whole node: of each
+    service it carries, and when each was whole); Cassandra then repairs the area's keyspace on
+    the node that was down."""
+    since = fault.restarted_at or time.monotonic()
+    health = Whole(since) if fault.service in (NODE, LINK) else HEALTH[fault.service]
+    healthy = wait_until(lambda: health(faults, clients, area, dataset), timeout=timeout,
                          what=f"{fault.service} whole again after {fault.node} came back", service=fault.service)
     fault.healthy_at = time.monotonic()
+    if isinstance(health, Whole):
+        healthy += f"; whole after the restart: {health.timings()}"
     if fault.service in ("cassandra", NODE, LINK):
         healthy += "; " + faults.cassandra_repair(fault, area.keyspace)
     say(healthy)

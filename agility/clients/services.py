@@ -21,6 +21,9 @@ from agility.core.retry import retrying
 from agility.reach import connect
 
 CONNECT_RETRY_S = 20  # how long a store that does not answer a new connection is tried again
+# a session waits for a connection to every node: one node cut off cost each new session this long
+# (15 s before; a sink reconnecting after a timeout paid it while a link was cut), and a timeout is tried again
+CASSANDRA_CONNECT_S = 5
 
 
 class Direct(dict):
@@ -120,7 +123,7 @@ class Clients:
                 contact_points=[host for host, _ in hosts], port=hosts[0][1],
                 auth_provider=PlainTextAuthProvider(account.user, account.password.reveal()),
                 **translation, load_balancing_policy=RoundRobinPolicy(),
-                protocol_version=5, connect_timeout=15, control_connection_timeout=15,
+                protocol_version=5, connect_timeout=CASSANDRA_CONNECT_S, control_connection_timeout=15,
             )
             try:
                 return cluster.connect(keyspace)
