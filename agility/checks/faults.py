@@ -430,7 +430,7 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
                                 what="the sinks' committed offsets", service="kafka")
     read_at = time.monotonic() - fault.at
 
-    grown: dict[str, float] = {}  # sink → seconds after the fault when its store was first seen taking more
+    grown: dict[str, float] = {}  # sink (or the producer) → seconds after the fault when it was first seen carrying on
 
     def carried_on() -> dict[str, int] | None:
         stored = stored_so_far(clients, area, dataset)
@@ -454,7 +454,8 @@ def served_without(load: Load, fault: Fault, clients, area: Area, dataset: str, 
     found = (f"{load.acknowledged()} acknowledged, {time.monotonic() - fault.at:.1f} s after the kill, "
              f"{fault.service}@{fault.node} still down; stored since the kill: "
              + ", ".join(f"{sink} +{stored[sink] - stored_at_kill[sink]}" for sink in SINKS)
-             + f"; (stored at the fault read {read_at:.1f} s after it) carrying on after: " + ", ".join(f"{job} {seconds:.1f} s" for job, seconds in sorted(grown.items(), key=lambda kv: kv[1])))
+             + f"; (stored at the fault read {read_at:.1f} s after it) carrying on after: "
+             + ", ".join(f"{job} {seconds:.1f} s" for job, seconds in sorted(grown.items(), key=lambda kv: kv[1])))
     say(found)
     return found
 

@@ -24,6 +24,10 @@ CONNECT_RETRY_S = 20  # how long a store that does not answer a new connection i
 # a session waits for a connection to every node: one node cut off cost each new session this long
 # (15 s before; a sink reconnecting after a timeout paid it while a link was cut), and a timeout is tried again
 CASSANDRA_CONNECT_S = 5
+# the jobs' Kafka requests to a broker that stopped answering (its link cut) are given up after 10 s
+# (Kafka's 30 s default), then sent to the partition's new leader or the group's new coordinator; the
+# producer is idempotent, so a resent batch is stored once
+KAFKA_REQUEST_TIMEOUT_MS = 10_000
 
 
 class Direct(dict):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from agility.clients.services import area_clients
+from agility.clients.services import KAFKA_REQUEST_TIMEOUT_MS, area_clients
 from agility.config import profiles
 from agility.config.areas import Area
 from agility.core.errors import AgilityError, exit_status
@@ -35,9 +35,6 @@ from agility.jobs.ledger import Ledger, bad_entry, good_entry
 DATA_PARTITIONS = 3
 DEAD_LETTER_PARTITIONS = 1
 PROGRESS_FROM = 1000  # smaller runs finish before a progress line would help
-# a broker that stopped answering (its link cut) is given up on after 10 s (Kafka's 30 s default),
-# its batches sent again to the partition's new leader: idempotence keeps each record once
-REQUEST_TIMEOUT_MS = 10_000
 SEND_TIMEOUT_S = 120  # per record, from send to acknowledgement, retries included
 # Bytes per partition batch: kafka-python spends its time per batch as well as per record; 128 KiB
 # instead of the 16 KiB default made 20000 orders ~1.3x faster on the edge (18 k -> 23-24 k records/s).
@@ -91,7 +88,7 @@ def run(clients, area: Area, dataset: str, count: int, seed: int = 42, bad: int 
 
     total = count + bad
     producer = clients.kafka_producer(account, acks="all", linger_ms=20, compression_type=compression(),
-                                      batch_size=BATCH_BYTES, max_block_ms=60_000, request_timeout_ms=REQUEST_TIMEOUT_MS)
+                                      batch_size=BATCH_BYTES, max_block_ms=60_000, request_timeout_ms=KAFKA_REQUEST_TIMEOUT_MS)
     meter = Progress(total, enabled=progress and count >= PROGRESS_FROM)
     tally = Tally()
     pending: deque = deque()

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, runtime_checkable
 
-from agility.clients.services import area_clients
+from agility.clients.services import KAFKA_REQUEST_TIMEOUT_MS, area_clients
 from agility.config import profiles
 from agility.config.areas import Area
 from agility.core.errors import AgilityError, exit_status
@@ -52,9 +52,6 @@ MAX_BATCH = 5000
 FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024  # kafka-python's 1 MiB default splits a batch over fetches
 ASSIGNMENT_TIMEOUT_S = 60  # > session timeout: a restarted job waits for its dead predecessor to leave the group
 SESSION_TIMEOUT_MS = 10_000  # how long a killed consumer keeps its partitions; the broker's minimum is 6 s
-# a fetch or commit to a broker that stopped answering (its link cut) is given up after 10 s (kafka-python's
-# 30 s), then asked of the partition's new leader or the group's new coordinator
-REQUEST_TIMEOUT_MS = 10_000
 DEAD_LETTER_TIMEOUT_S = 60
 STORE_RETRY_S = 120.0  # how long a store may fail transiently (a restart of it) before the job gives up
 COMPLETE_IDLE_S = 2.0  # at lag 0 this long once told the topic is complete (SIGUSR1), a sink stops
@@ -174,7 +171,7 @@ class SinkRun:
         self.consumer = clients.kafka_consumer(
             account=self.account, group_id=self.group, enable_auto_commit=False, auto_offset_reset="earliest",
             max_poll_records=max_batch, max_partition_fetch_bytes=FETCH_BYTES_PER_PARTITION,
-            session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000, request_timeout_ms=REQUEST_TIMEOUT_MS,
+            session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=2_000, request_timeout_ms=KAFKA_REQUEST_TIMEOUT_MS,
             client_id=f"agility-sink-{sink.name}")
         self.producer = self.dead_letters = None
         self.stop = StopFlag()
