@@ -157,6 +157,11 @@ class Service:
     def wait_ready(self, timeout: float | None = None) -> None:
         for node in self.nodes:
             self.wait_ready_on(node, timeout)
+        self.wait_whole(timeout)
+
+    def wait_whole(self, timeout: float | None = None) -> None:
+        """Wait for the service as a whole (cluster_ready): also for instances that ran on while
+        their node was cut off, whose start is long past."""
         wait_until(
             self.cluster_ready,
             timeout=timeout or self.ready_timeout,
