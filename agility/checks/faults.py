@@ -35,7 +35,8 @@ JOB_TIMEOUT_S = 300
 LEFT_AT_FAULT = 1000  # orders the producer still has to send when the fault lands: more than the 800 the act awaits
 QUIET_S = 60.0  # a sink stops after this long at lag 0: longer than a broker failover stalls the producer on a
 # busy host (20 s was not, under a second worker); told its topic is complete, it stops at once (sink.COMPLETE_IDLE_S)
-HEARTBEAT_S = 3  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
+HEARTBEAT_S = 1  # dfs.heartbeat.interval: a DataNode tells the NameNode it lives this often
+HEARD_WITHIN_S = 3 * HEARTBEAT_S  # a live DataNode's last contact (whole seconds in JMX), a late heartbeat allowed
 DATANODE_PORT = 9866  # dfs.datanode.address, how the NameNode names its DataNodes
 BOOTSTRAP_MS = 5000  # a probe of the groups' commits: see stored_so_far
 NODE_STATES = "NEW,RUNNING,UNHEALTHY,DECOMMISSIONING,DECOMMISSIONED,LOST,REBOOTED,SHUTDOWN"  # YARN's NodeState: all of them
@@ -324,16 +325,16 @@ class SandboxFaults:
         return f"nodetool repair -full {keyspace} on {fault.node}: " + (output.strip().splitlines() or ["done"])[-1]
 
     def hdfs_replicated(self) -> str | None:
-        """Every DataNode heard from within two heartbeats (a dead one stays "live" to the NameNode
+        """Every DataNode heard from within three heartbeats (a dead one stays "live" to the NameNode
         for its recheck interval, but its last contact grows), and no block under-replicated."""
         namenode = self.sandbox.services["namenode"]
         live = json.loads(namenode.jmx("Hadoop:service=NameNode,name=NameNodeInfo").get("LiveNodes") or "{}")
         system = namenode.jmx("Hadoop:service=NameNode,name=FSNamesystem")
         wanted = {f"{node.address}:{DATANODE_PORT}" for node in self.sandbox.services["datanode"].nodes}
-        fresh = {name for name, found in live.items() if found.get("lastContact", 99) <= 2 * HEARTBEAT_S}
+        fresh = {name for name, found in live.items() if found.get("lastContact", 99) <= HEARD_WITHIN_S}
         if not wanted <= fresh or system.get("UnderReplicatedBlocks", 1) != 0:
             return None
-        return (f"{len(fresh)} DataNodes heard from within {2 * HEARTBEAT_S} s, {system.get('BlocksTotal')} blocks, "
+        return (f"{len(fresh)} DataNodes heard from within {HEARD_WITHIN_S} s, {system.get('BlocksTotal')} blocks, "
                 f"0 under-replicated")
 
 
