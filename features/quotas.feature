@@ -15,10 +15,12 @@ Feature: The production area's quotas on the event stream, MariaDB and Spark hol
     Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
     And the dev account, which has no quota, produces the same bytes unthrottled and faster
 
+  # The brokers let about two seconds of prod's rate through before the first throttle (their
+  # quota window): over 12000 orders (2.7 MiB) that start weighs half what it did over 6000.
   Scenario: The prod producer job is held to prod's byte rate, the dev producer job is not
-    When the prod producer job sends 6000 orders to a fresh prod dataset
+    When the prod producer job sends 12000 orders to a fresh prod dataset
     Then its rate is between 0.5 and 1.5 times its producer byte rate, and the broker throttled it
-    And the dev producer job sends the same 6000 orders to a fresh dev dataset, unthrottled and faster
+    And the dev producer job sends the same 12000 orders to a fresh dev dataset, unthrottled and faster
 
   Scenario: Reading faster than the consumer byte rate is throttled down to it
     Given a fresh prod topic holding 28 MiB written by the admin

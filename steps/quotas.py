@@ -37,9 +37,10 @@ def near_the_quota(prod_quotas, measured, low, high, which, narrate):
 
 
 @then("the dev account, which has no quota, produces the same bytes unthrottled and faster")
-def dev_produces_faster(platform, developer, measured, narrate):
-    assert not kafka_quotas.unthrottled_producer_problems(developer.clients, platform.area("dev"),
-                                                          developer.clients.kafka_account("dev"), measured, narrate)
+def dev_produces_faster(connections, measured, narrate):
+    dev = connections.open("dev", narrate)
+    assert not kafka_quotas.unthrottled_producer_problems(dev.clients, dev.area, dev.clients.kafka_account("dev"),
+                                                          measured, narrate)
 
 
 @when(parsers.parse("the prod producer job sends {orders:d} orders to a fresh prod dataset"), target_fixture="measured")

@@ -95,6 +95,36 @@ def test_the_process_knows_each_realm_it_uses_at_its_kdc_through_the_tunnel(monk
     assert "udp_preference_limit = 1" in text
 
 
+def test_a_kdc_that_cannot_be_contacted_is_tried_again_and_a_kdc_s_refusal_is_not(monkeypatch):
+    import gssapi
+
+    calls = []
+
+    def answers(*failures):
+        def credentials(**_):
+            calls.append(1)
+            if len(calls) <= len(failures):
+                raise gssapi.exceptions.GSSError(458752, failures[len(calls) - 1])
+            return "a ticket"
+        return credentials
+
+    monkeypatch.setattr(gssapi, "Credentials", answers(kerberos_login.KRB5_KDC_UNREACH))
+    assert kerberos_login.credentials(settings(), "hdfs", patience=5) == "a ticket" and len(calls) == 2
+
+    calls.clear()
+    client_not_found = 2529638918  # KRB5_KDC_UNKNOWN_PRINC: the KDC answered
+    monkeypatch.setattr(gssapi, "Credentials", answers(client_not_found, client_not_found))
+    with pytest.raises(AgilityError, match="no ticket for hdfs@R.AGILITY from its keytab: Major"):
+        kerberos_login.credentials(settings(), "hdfs", patience=5)
+    assert len(calls) == 1
+
+    calls.clear()
+    monkeypatch.setattr(gssapi, "Credentials", answers(*[kerberos_login.KRB5_KDC_UNREACH] * 9))
+    with pytest.raises(AgilityError, match="no ticket for hdfs@R.AGILITY .* the KDC of R.AGILITY at .* did not answer"):
+        kerberos_login.credentials(settings(), "hdfs", patience=1)
+    assert len(calls) == 2
+
+
 def answer(status: int, message: str, exception: str = "", challenge: str = "", kerberos_error: str = "") -> HttpAnswer:
     return HttpAnswer("GET /areas/prod?op=LISTSTATUS", status, challenge, message, exception, kerberos_error)
 

@@ -2,9 +2,10 @@
 and the brokers throttle it to its byte rate, while an account without a quota is not throttled.
 
 Kafka measures a byte rate over its quota window (`quota.window.num` × `quota.window.size.seconds`,
-11 × 1 s by default) and counts a young window as at least 10 s long: a client that was idle may
-send about quota × 10 s at full speed before it is throttled. A run therefore lasts about that
-window, and its rate is what got through during it.
+11 × 1 s by default; 2 × 2 s in the sandbox) and counts a young window as at least all its samples
+but one (10 s by default, 2 s in the sandbox): a client that was idle may send about that much of
+its quota at full speed before it is throttled. A run therefore lasts several times that, and its
+rate is what got through during it.
 
 Each step-sized function says what it measured through `say` (a step's narration, or print); the
 checks return what is wrong: an empty list proves it. Rates and throttle times are the client's

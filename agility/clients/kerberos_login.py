@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agility.core.errors import AgilityError
+from agility.core.retry import StoreUnavailable, retrying
 
+KRB5_KDC_UNREACH = 2529639068  # MIT's "Cannot contact any KDC for realm", as GSS-API's minor status
+KDC_RETRY_S = 20  # how long a KDC that cannot be contacted is tried again
 _realms: dict[str, str] = {}  # realm → its KDC's endpoint, as this process reaches it
 _folder: list[Path] = []
 
@@ -79,17 +82,27 @@ def use_realm(settings: KerberosSettings, kdc_here: str) -> str:
     return str(config_file())
 
 
-def credentials(settings: KerberosSettings, account: str, lifetime: int | None = None):
-    """`account`'s ticket, got from its keytab into a memory cache of its own (once per process)."""
+def credentials(settings: KerberosSettings, account: str, lifetime: int | None = None,
+                patience: float = KDC_RETRY_S):
+    """`account`'s ticket, got from its keytab into a memory cache of its own (once per process).
+    A KDC that cannot be contacted (the tunnel's SSH session lost and being reconnected) is tried
+    again for `patience` seconds; any other refusal (a wrong key, an unknown principal) is not."""
     import gssapi
 
     name = gssapi.Name(settings.principal(account), gssapi.NameType.kerberos_principal)
     store = {"client_keytab": settings.keytab(account), "ccache": f"MEMORY:agility-{account}-{settings.realm}"}
     try:
-        return gssapi.Credentials(name=name, usage="initiate", store=store, lifetime=lifetime)
-    except gssapi.exceptions.GSSError as error:
+        return retrying(lambda: gssapi.Credentials(name=name, usage="initiate", store=store, lifetime=lifetime),
+                        store=f"the KDC of {settings.realm} at {settings.kdc}", transient=kdc_unreachable,
+                        seconds=patience)
+    except (gssapi.exceptions.GSSError, StoreUnavailable) as error:
         raise AgilityError(f"Kerberos: no ticket for {settings.principal(account)} from its keytab: "
                            f"{' '.join(str(error).split())}") from None
+
+
+def kdc_unreachable(error: BaseException) -> bool:
+    """Kerberos could reach no KDC of the realm (KRB5_KDC_UNREACH), as opposed to a KDC's answer."""
+    return getattr(error, "min_code", None) == KRB5_KDC_UNREACH or "Cannot contact any KDC" in str(error)
 
 
 def http_service(settings: KerberosSettings):
