@@ -1,5 +1,6 @@
 """agility.core.processes against real processes of this machine."""
 
+import os
 import subprocess
 import sys
 
@@ -32,3 +33,17 @@ def test_a_process_whose_main_thread_ended_is_alive_while_its_other_threads_run(
         terminate([process.pid], grace=5)
         process.wait(timeout=10)
     assert not is_alive(process.pid)
+
+
+def test_a_node_s_pid_file_naming_a_live_process_outside_its_namespace_is_no_holder(tmp_path):
+    """A pid file left by a sandbox that went down, its pid since given to another process (this
+    one, on the host's network): the node is not running, and nothing enters that process."""
+    from agility.core.errors import AgilityError
+    from agility.sandbox.node import NamespaceNode
+
+    node = NamespaceNode(name="edge", address="198.19.0.12", root=tmp_path, netns="agility-gone-edge")
+    node.holder_pid_file.parent.mkdir(parents=True)
+    node.holder_pid_file.write_text(str(os.getpid()))
+    assert is_alive(os.getpid()) and not node.holder_alive()
+    with pytest.raises(AgilityError, match="node edge is not running"):
+        node.wrap(["true"])

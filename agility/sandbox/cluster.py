@@ -20,7 +20,7 @@ from agility.config.profiles import sandbox_profile_name
 from agility.core.errors import AgilityError, SandboxUnavailable
 from agility.core.lease import SharedResource
 from agility.core.paths import ARTIFACTS_DIR, STATE_DIR
-from agility.core.processes import is_alive, read_pid, terminate
+from agility.core.processes import terminate
 from agility.core.published_tunnels import close_tunnels_into
 from agility.sandbox import clusters, operator, secrets_store, topology
 from agility.sandbox import kerberos as kerberos_realm
@@ -157,7 +157,7 @@ class Sandbox:
     def is_up(self) -> bool:
         if not self.marker.exists():
             return False
-        return all(is_alive(read_pid(node.holder_pid_file)) for node in self.nodes.values())
+        return all(node.holder_alive() for node in self.nodes.values())
 
     @property
     def profile_path(self) -> Path:

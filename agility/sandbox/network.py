@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from agility.core.errors import AgilityError
-from agility.core.processes import cmdline, is_alive, pids_in_netns, read_pid, terminate
+from agility.core.processes import cmdline, pids_in_netns, terminate
 from agility.core.routes import uplink_device
 from agility.core.waiting import wait_until
 from agility.sandbox.node import NamespaceNode
@@ -123,7 +123,7 @@ class SandboxNetwork:
         """Give every node its private /etc, /home and /tmp and its hostname, and hold them open."""
         hosts = "127.0.0.1\tlocalhost\n" + "".join(f"{spec.address}\t{spec.name}\n" for spec in self.topology.nodes)
         for node in self.nodes().values():
-            if is_alive(read_pid(node.holder_pid_file)):
+            if node.holder_alive():
                 continue
             etc = node.root / "etc"
             if etc.exists():

@@ -124,9 +124,23 @@ class NamespaceNode(Node):
     @property
     def holder_pid(self) -> int:
         pid = read_pid(self.holder_pid_file)
-        if not is_alive(pid):
+        if not self.holds(pid):
             raise AgilityError(f"node {self.name} is not running (no holder process; is the sandbox up?)")
         return pid
+
+    def holder_alive(self) -> bool:
+        return self.holds(read_pid(self.holder_pid_file))
+
+    def holds(self, pid: int | None) -> bool:
+        """`pid` is this node's holder: alive and in the node's network namespace. A pid file left
+        by a sandbox that went down may name a pid the system has since given to another process
+        (seen: a restart entered the host's namespaces through one)."""
+        if not is_alive(pid):
+            return False
+        try:
+            return os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/run/netns/{self.netns}").st_ino
+        except OSError:  # the process ended, or the namespace is gone
+            return False
 
     def call_in_network(self, function: Callable[[], object]) -> object:
         """Run `function` in a fresh thread that joined this node's network namespace (a thread's
