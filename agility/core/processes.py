@@ -83,6 +83,14 @@ def netns_inode(pid: int) -> int | None:
         return None
 
 
+def named_netns_inode(netns: str) -> int | None:
+    """The inode of a named network namespace (`ip netns add`), or None if there is none."""
+    try:
+        return os.stat(f"/run/netns/{netns}").st_ino
+    except FileNotFoundError:
+        return None
+
+
 def pids_in_netns(inode: int) -> list[int]:
     """Every process whose network namespace is the one with this inode."""
     return [pid for pid in psutil.pids() if netns_inode(pid) == inode and is_alive(pid)]

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from agility.core.errors import AgilityError
-from agility.core.processes import cmdline, pids_in_netns, terminate
+from agility.core.processes import cmdline, named_netns_inode, pids_in_netns, terminate
 from agility.core.routes import uplink_device
 from agility.core.waiting import wait_until
 from agility.sandbox.node import NamespaceNode
@@ -156,7 +156,7 @@ class SandboxNetwork:
         """Stop every process left on any node, then remove namespaces, links and the bridge."""
         leftovers = []
         for netns in self.existing_namespaces():
-            inode = _netns_file_inode(netns)
+            inode = named_netns_inode(netns)
             if inode is not None:
                 leftovers += pids_in_netns(inode)
         terminate(leftovers, grace=10)
@@ -186,11 +186,4 @@ def tune_tcp(netns: str) -> None:
         if (Path("/proc/sys") / name.replace(".", "/")).exists():
             subprocess.run(["ip", "netns", "exec", netns, "sysctl", "-q", "-w", f"{name}={value}"], check=True,
                            stdout=subprocess.DEVNULL)
-
-
-def _netns_file_inode(netns: str) -> int | None:
-    try:
-        return Path(f"/run/netns/{netns}").stat().st_ino
-    except FileNotFoundError:
-        return None
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agility.core.errors import AgilityError
-from agility.core.processes import is_alive, read_pid
+from agility.core.processes import is_alive, named_netns_inode, netns_inode, read_pid
 
 CLONE_NEWNET = 0x40000000
 
@@ -135,12 +135,8 @@ class NamespaceNode(Node):
         """`pid` is this node's holder: alive and in the node's network namespace. A pid file left
         by a sandbox that went down may name a pid the system has since given to another process
         (seen: a restart entered the host's namespaces through one)."""
-        if not is_alive(pid):
-            return False
-        try:
-            return os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/run/netns/{self.netns}").st_ino
-        except OSError:  # the process ended, or the namespace is gone
-            return False
+        inode = named_netns_inode(self.netns)
+        return inode is not None and is_alive(pid) and netns_inode(pid) == inode
 
     def call_in_network(self, function: Callable[[], object]) -> object:
         """Run `function` in a fresh thread that joined this node's network namespace (a thread's
