@@ -72,9 +72,12 @@ demo: provision
 	@$(PY) -m pytest -k kafka --verbose --keep-sandbox; status=$$?; \
 	  echo "the sandbox is still running for the next acts (make down stops it)"; exit $$status
 
-# PYTEST_ARGS: more options for pytest, e.g. "-n 2" on a machine with more than 2 cores (README)
+# WORKERS: pytest-xdist's workers. With 2, each runs a lane of acts on sandbox clusters of its own
+# (`shared` and its twin, fixtures/parallel.py); WORKERS=0 runs every act in one process, in order.
+# PYTEST_ARGS: more options for pytest (README)
+WORKERS ?= 2
 test: fetch lint
-	@$(PY) -m pytest --verbose $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest --verbose -n $(WORKERS) $(PYTEST_ARGS); status=$$?; \
 	  $(MAKE) --no-print-directory report || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 # every benchmark and one table: each figure, its reference from the same run, the ratio, the target

@@ -90,6 +90,13 @@ def test_a_sandbox_cluster_naming_an_unknown_area_is_refused_when_the_file_is_re
         clusters.load_all(path)
 
 
+def test_a_twin_of_an_undefined_cluster_is_refused_when_the_file_is_read(tmp_path):
+    path = tmp_path / "clusters.yaml"
+    path.write_text("twin: {topology: small, network: 198.18.4.0/24, twin_of: shraed}\n")
+    with pytest.raises(ConfigError, match=r"twin of an undefined cluster: twin \(twin of shraed\)"):
+        clusters.load_all(path)
+
+
 def test_a_topology_moved_to_another_range_keeps_each_host_part():
     moved = topology.load("ha").moved_to(ipaddress.ip_network("198.19.0.0/24"))
     assert moved.node("agent-3").address == "198.19.0.23"

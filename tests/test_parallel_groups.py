@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.parallel import CLUSTER_UNDER_TEST, OWN_SANDBOXES, PRODUCTION, group_of
+from fixtures.parallel import CLUSTER_UNDER_TEST, KERBERIZED, LANES, OWN_SANDBOXES, PRODUCTION, TWIN, group_of
 
 pytestmark = pytest.mark.unit
 
@@ -31,17 +31,45 @@ def test_every_act_marker_of_the_suite_has_a_unit_of_work():
     assert sorted(unplaced) == ["report", "unit"]
 
 
-def test_the_scheduler_keeps_each_unit_of_work_together_and_spreads_the_rest(tmp_path):
+def test_on_twin_clusters_the_acts_on_the_cluster_under_test_split_in_two_lanes_one_per_worker():
+    assert group_of({"kafka"}, twins=True) == group_of({"pipeline"}, twins=True) == CLUSTER_UNDER_TEST
+    assert group_of({"hdfs"}, twins=True) == group_of({"sandbox"}, twins=True) == CLUSTER_UNDER_TEST
+    assert group_of({"jupyterhub"}, twins=True) == group_of({"cassandra", "mysql"}, twins=True) == TWIN
+    assert group_of({"hdfs", "provisioning", "quotas"}, twins=True) == TWIN  # the HDFS quotas act: the quotas'
+    assert group_of({"kerberos"}, twins=True) == KERBERIZED
+    assert group_of({"failure", "destructive"}, twins=True) == PRODUCTION
+    assert group_of({"lifecycle"}, twins=True) == OWN_SANDBOXES and group_of({"unit"}, twins=True) is None
+    assert LANES[CLUSTER_UNDER_TEST] == LANES[PRODUCTION] != LANES[TWIN] == LANES[KERBERIZED]
+
+
+def two_workers():
     from types import SimpleNamespace
 
+    config = SimpleNamespace(getvalue=lambda name: ["popen", "popen"] if name == "tx" else None,
+                             option=SimpleNamespace(numprocesses=2, tx=["popen", "popen"], loadscopereorder=False))
+    sent = {}
+
+    class Worker:  # what the scheduler uses of xdist's WorkerController
+        def __init__(self, name):
+            self.gateway, self.shutting_down = SimpleNamespace(id=name), False
+
+        def send_runtest_some(self, indexes):
+            sent.setdefault(self.gateway.id, []).extend(indexes)
+
+        def shutdown(self):
+            self.shutting_down = True
+
+    return config, [Worker("gw0"), Worker("gw1")], sent
+
+
+def test_the_scheduler_keeps_each_unit_of_work_together_and_spreads_the_rest(tmp_path):
     from fixtures.act_scheduling import ActScheduling
 
     units = tmp_path / "units.json"
-    units.write_text(json.dumps({"tests/test_kafka_act.py::test_a": CLUSTER_UNDER_TEST,
-                                 "tests/test_two_clusters_act.py::test_b": PRODUCTION,
-                                 "tests/test_units.py::test_c": None}))
-    config = SimpleNamespace(getvalue=lambda name: ["popen", "popen"] if name == "tx" else None,
-                             option=SimpleNamespace(numprocesses=2, tx=["popen", "popen"]))
+    units.write_text(json.dumps({"units": {"tests/test_kafka_act.py::test_a": CLUSTER_UNDER_TEST,
+                                           "tests/test_two_clusters_act.py::test_b": PRODUCTION,
+                                           "tests/test_units.py::test_c": None}, "lanes": {}}))
+    config = two_workers()[0]
     scheduler = ActScheduling(config, None, units)
     assert scheduler._split_scope("tests/test_kafka_act.py::test_a") == CLUSTER_UNDER_TEST
     assert scheduler._split_scope("tests/test_two_clusters_act.py::test_b") == PRODUCTION
@@ -84,3 +112,43 @@ def test_a_destructive_test_waits_for_the_others_then_runs_alone_and_none_starts
     for thread in (first, lone, later):
         thread.join(15)
     assert events == ["first in", "first out", "alone in", "alone out", "later in", "later out"], events
+
+
+def test_a_unit_pinned_to_a_lane_goes_to_that_worker_only_and_a_worker_with_nothing_left_stops(tmp_path):
+    from fixtures.act_scheduling import ActScheduling
+
+    first_lane = [f"tests/test_kafka_act.py::test_{n}" for n in range(4)]
+    collection = ["tests/test_databases_act.py::test_twin", *first_lane,
+                  "tests/test_two_clusters_act.py::test_production", "tests/test_units.py::test_anywhere"]
+    units = {collection[0]: TWIN, **dict.fromkeys(first_lane, CLUSTER_UNDER_TEST), collection[5]: PRODUCTION,
+             collection[6]: None}
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps({"units": units, "lanes": LANES}))
+    config, (first, second), sent = two_workers()
+    scheduler = ActScheduling(config, None, path)
+    for node in (first, second):
+        scheduler.add_node(node)
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    assert sent == {"gw0": [1, 2, 3, 4], "gw1": [0, 6]}  # the twin's act, and the unit test nobody was pinned to
+    for index in (0, 6):
+        scheduler.mark_test_complete(second, index)
+    assert second.shutting_down and not first.shutting_down  # production's act is pinned to the first worker
+    for index in (1, 2, 3):
+        scheduler.mark_test_complete(first, index)
+    assert sent["gw0"] == [1, 2, 3, 4, 5] and not scheduler.workqueue
+
+
+def test_without_lanes_any_worker_takes_the_next_unit(tmp_path):
+    from fixtures.act_scheduling import ActScheduling
+
+    collection = ["tests/test_kafka_act.py::test_a", "tests/test_two_clusters_act.py::test_b"]
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps({"units": {collection[0]: CLUSTER_UNDER_TEST, collection[1]: PRODUCTION}, "lanes": {}}))
+    config, (first, second), sent = two_workers()
+    scheduler = ActScheduling(config, None, path)
+    for node in (first, second):
+        scheduler.add_node(node)
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    assert sent == {"gw0": [0], "gw1": [1]}

@@ -46,7 +46,7 @@ def build() -> Graph:
                           "a dataset D of area A: topic <prefix>D, dead letters <prefix>D.dlq, table D in A's keyspace "
                           "and database, folder <hdfs_root>/D, Spark jobs in A's queue; nothing else differs",
                     rankdir="LR", nodesep=0.2, ranksep=0.3)
-    for spec in reversed(clusters.load_all().values()):  # dot stacks these boxes bottom up: shared on top
+    for spec in reversed(clusters.of_the_platform().values()):  # dot stacks these boxes bottom up: shared on top
         hosted = spec.hosted_areas()
         security = ", HDFS with Kerberos" if spec.kerberos else ""
         box = graph.cluster(spec.name, f"cluster {spec.name}  {spec.network}: hosts {', '.join(hosted)}{security}",

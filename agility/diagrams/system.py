@@ -69,7 +69,7 @@ def build() -> Graph:
                     rankdir="LR", nodesep=0.3)
     graph.node(HOST, "this machine\nagility, the suite, the dashboard\n(no route into the ranges but the uplinks)",
                shape="box3d", style="filled", fillcolor="white")
-    defined = clusters.load_all()
+    defined = clusters.of_the_platform()
     bastions = {name: add_cluster(graph, spec) for name, spec in defined.items()}
     for source, target in LINKS:
         if source in bastions and target in bastions:

@@ -24,6 +24,7 @@ class ClusterSpec:
     work_areas: list[str] | None = None  # the areas it hosts; None: every area of areas.yaml
     areas: dict | None = None  # its overrides of areas.yaml (e.g. the queues' shares), as a profile's
     kerberos: bool = False  # HDFS with Kerberos, its KDC on the NameNode's node (sandbox/kerberos.py)
+    twin_of: str | None = None  # a copy of that cluster for a second test worker: not drawn as part of the platform
 
     def hosted_areas(self) -> dict[str, areas.Area]:
         return areas.hosted(self.work_areas, self.areas)
@@ -36,17 +37,26 @@ def load_all(path: Path = CLUSTERS_FILE) -> dict[str, ClusterSpec]:
         try:
             found[name] = ClusterSpec(name, spec["topology"], ipaddress.ip_network(spec["network"]),
                                       spec.get("description", ""), spec.get("work_areas"), spec.get("areas"),
-                                      bool(spec.get("kerberos", False)))
+                                      bool(spec.get("kerberos", False)), spec.get("twin_of"))
             found[name].hosted_areas()  # a wrong area name fails here, when the file is read
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigError(f"{path}: cluster {name}: {error}") from None
         except ConfigError as error:
             raise ConfigError(f"{path}: cluster {name}: {error}") from None
+    twins = [f"{name} (twin of {spec.twin_of})" for name, spec in found.items()
+             if spec.twin_of is not None and spec.twin_of not in found]
+    if twins:
+        raise ConfigError(f"{path}: twin of an undefined cluster: {', '.join(twins)}")
     ranges = [spec.network for spec in found.values()]
     for index, network in enumerate(ranges):
         if any(network.overlaps(other) for other in ranges[index + 1:]):
             raise ConfigError(f"{path}: two clusters share the range {network}")
     return found
+
+
+def of_the_platform() -> dict[str, ClusterSpec]:
+    """The clusters the platform is drawn with: every one but the test workers' twins."""
+    return {name: spec for name, spec in load_all().items() if spec.twin_of is None}
 
 
 def get(name: str) -> ClusterSpec | None:
