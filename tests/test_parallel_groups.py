@@ -36,6 +36,7 @@ def test_on_twin_clusters_the_acts_on_the_cluster_under_test_split_in_two_lanes_
     assert group_of({"hdfs"}, twins=True) == group_of({"sandbox"}, twins=True) == CLUSTER_UNDER_TEST
     assert group_of({"jupyterhub"}, twins=True) == group_of({"cassandra", "mysql"}, twins=True) == TWIN
     assert group_of({"hdfs", "provisioning", "quotas"}, twins=True) == TWIN  # the HDFS quotas act: the quotas'
+    assert group_of({"quotas", "spark"}, twins=True) == CLUSTER_UNDER_TEST  # YARN's queues: for balance
     assert group_of({"kerberos"}, twins=True) == KERBERIZED
     assert group_of({"failure", "destructive"}, twins=True) == PRODUCTION
     assert group_of({"lifecycle"}, twins=True) == OWN_SANDBOXES and group_of({"unit"}, twins=True) is None
@@ -60,6 +61,21 @@ def two_workers():
             self.shutting_down = True
 
     return config, [Worker("gw0"), Worker("gw1")], sent
+
+
+def scheduled(tmp_path, collection: list[str], units: dict, lanes: dict):
+    """The scheduler after its first distribution of `collection` to two workers: it, the workers, what each was sent."""
+    from fixtures.act_scheduling import ActScheduling
+
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps({"units": units, "lanes": lanes}))
+    config, workers, sent = two_workers()
+    scheduler = ActScheduling(config, None, path)
+    for node in workers:
+        scheduler.add_node(node)
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    return scheduler, workers, sent
 
 
 def test_the_scheduler_keeps_each_unit_of_work_together_and_spreads_the_rest(tmp_path):
@@ -115,21 +131,12 @@ def test_a_destructive_test_waits_for_the_others_then_runs_alone_and_none_starts
 
 
 def test_a_unit_pinned_to_a_lane_goes_to_that_worker_only_and_a_worker_with_nothing_left_stops(tmp_path):
-    from fixtures.act_scheduling import ActScheduling
-
     first_lane = [f"tests/test_kafka_act.py::test_{n}" for n in range(4)]
     collection = ["tests/test_databases_act.py::test_twin", *first_lane,
                   "tests/test_two_clusters_act.py::test_production", "tests/test_units.py::test_anywhere"]
     units = {collection[0]: TWIN, **dict.fromkeys(first_lane, CLUSTER_UNDER_TEST), collection[5]: PRODUCTION,
              collection[6]: None}
-    path = tmp_path / "units.json"
-    path.write_text(json.dumps({"units": units, "lanes": LANES}))
-    config, (first, second), sent = two_workers()
-    scheduler = ActScheduling(config, None, path)
-    for node in (first, second):
-        scheduler.add_node(node)
-        scheduler.add_node_collection(node, collection)
-    scheduler.schedule()
+    scheduler, (first, second), sent = scheduled(tmp_path, collection, units, LANES)
     assert sent == {"gw0": [1, 2, 3, 4], "gw1": [0, 6]}  # the twin's act, and the unit test nobody was pinned to
     for index in (0, 6):
         scheduler.mark_test_complete(second, index)
@@ -140,15 +147,6 @@ def test_a_unit_pinned_to_a_lane_goes_to_that_worker_only_and_a_worker_with_noth
 
 
 def test_without_lanes_any_worker_takes_the_next_unit(tmp_path):
-    from fixtures.act_scheduling import ActScheduling
-
     collection = ["tests/test_kafka_act.py::test_a", "tests/test_two_clusters_act.py::test_b"]
-    path = tmp_path / "units.json"
-    path.write_text(json.dumps({"units": {collection[0]: CLUSTER_UNDER_TEST, collection[1]: PRODUCTION}, "lanes": {}}))
-    config, (first, second), sent = two_workers()
-    scheduler = ActScheduling(config, None, path)
-    for node in (first, second):
-        scheduler.add_node(node)
-        scheduler.add_node_collection(node, collection)
-    scheduler.schedule()
+    sent = scheduled(tmp_path, collection, {collection[0]: CLUSTER_UNDER_TEST, collection[1]: PRODUCTION}, {})[2]
     assert sent == {"gw0": [0], "gw1": [1]}
