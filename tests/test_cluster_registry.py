@@ -90,6 +90,11 @@ def test_a_sandbox_cluster_naming_an_unknown_area_is_refused_when_the_file_is_re
         clusters.load_all(path)
 
 
+def test_the_default_cluster_has_one_twin_and_the_others_none():
+    assert clusters.twin_of(clusters.DEFAULT_CLUSTER) == "twin"
+    assert clusters.twin_of("production") is None and clusters.twin_of("twin") is None
+
+
 def test_a_twin_of_an_undefined_cluster_is_refused_when_the_file_is_read(tmp_path):
     path = tmp_path / "clusters.yaml"
     path.write_text("twin: {topology: small, network: 198.18.4.0/24, twin_of: shraed}\n")

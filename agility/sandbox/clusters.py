@@ -59,6 +59,11 @@ def of_the_platform() -> dict[str, ClusterSpec]:
     return {name: spec for name, spec in load_all().items() if spec.twin_of is None}
 
 
+def twin_of(name: str) -> str | None:
+    """The cluster defined as `name`'s twin, if there is one."""
+    return next((twin for twin, spec in load_all().items() if spec.twin_of == name), None)
+
+
 def get(name: str) -> ClusterSpec | None:
     """The cluster's definition; None for a cluster named only by a caller (the lifecycle tests',
     on a topology of their own)."""
