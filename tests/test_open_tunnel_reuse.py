@@ -4,6 +4,8 @@ demo, in the dev area, on the running sandbox)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +14,7 @@ import pytest
 from agility.checks import pipeline
 from agility.clients.services import operator_clients
 from agility.core.processes import is_alive
+from agility.core.waiting import wait_until
 from agility.jobs.ledger import Ledger
 from agility.reach import tunnel
 
@@ -47,3 +50,17 @@ def test_a_sink_job_uses_the_tunnel_already_open(platform, presenter_tunnel, fre
         stored = pipeline.check_sink("mysql", clients, area, dataset, Ledger.for_dataset(platform.name, area, dataset))
     assert stored.ok, stored.summary()
     assert is_alive(presenter_tunnel), "the job closed the presenter's tunnel"
+
+
+def test_a_tunnel_killed_outright_does_not_stop_the_next_run_opening_it(platform, sole_tunnels):
+    """A run cut short (SIGKILL: CI's time out, a closed laptop) leaves its tunnel's published
+    state behind, naming a pid that is gone: the next run opens the same tunnel at once."""
+    user, services = platform.bastion.user, ("kafka",)
+    killed = tunnel.start_background(platform, user, services)
+    os.kill(killed, signal.SIGKILL)
+    wait_until(lambda: not is_alive(killed), timeout=10, what=f"the tunnel (pid {killed}) to be gone")
+    assert tunnel.state_file(platform, user, services).exists(), "a killed tunnel can remove nothing"
+    with tunnel.shared_tunnel(platform, user, services):
+        reopened = tunnel.running(platform, user, services)
+        assert reopened and reopened["pid"] != killed, reopened
+        assert tunnel.is_open(platform, user, services)

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from agility.core.paths import STATE_DIR
 from agility.core.processes import is_alive
@@ -36,11 +36,16 @@ class SharedResource:
     def _write(self, state: dict) -> None:
         self.ledger.write_text(json.dumps(state))
 
-    def orphaned(self) -> bool:
-        """Started by one of us, and every process that used it is gone."""
-        with self.lock.acquire(timeout=60):
-            state = self._read()
-            return state["started_by_us"] and not state["holders"]
+    def orphaned(self, patience: float = 5) -> bool:
+        """Started by one of us, and every process that used it is gone. One whose lock somebody
+        holds is in use right now (being started, joined or left; e.g. by the very process that
+        is starting the caller): not orphaned."""
+        try:
+            with self.lock.acquire(timeout=patience):
+                state = self._read()
+                return state["started_by_us"] and not state["holders"]
+        except Timeout:
+            return False
 
     def acquire(self, is_running: Callable[[], bool], start: Callable[[], None], timeout: float = 900) -> bool:
         """Join the resource, starting it if nobody runs it; True if this call started it. Call

@@ -9,20 +9,30 @@ import json
 
 from agility.core.endpoints import split
 from agility.core.paths import STATE_DIR
-from agility.core.processes import is_alive, terminate
+from agility.core.processes import cmdline, is_alive, terminate
 
 TUNNEL_DIR = STATE_DIR / "tunnels"
 
 
 def published_tunnels() -> list[tuple[str, dict]]:
-    """(name, state) of every tunnel that published its forwards on this host."""
+    """(name, state) of every running tunnel that published its forwards on this host. The file
+    of a tunnel that was killed (SIGKILL: a run cut short) stays behind; it names no tunnel."""
     found = []
     for path in sorted(TUNNEL_DIR.glob("*.json")):
         try:
-            found.append((path.stem, json.loads(path.read_text())))
+            state = json.loads(path.read_text())
         except (FileNotFoundError, ValueError):
             continue
+        if is_tunnel_process(state.get("pid")):
+            found.append((path.stem, state))
     return found
+
+
+def is_tunnel_process(pid: int | None) -> bool:
+    """`pid` runs `agility tunnel`. The pid in the file a killed tunnel left may since have been
+    given to another process (pid_max is 32768): that one is no tunnel to join, wait for or stop."""
+    arguments = cmdline(pid) if is_alive(pid) else []
+    return "tunnel" in arguments[:4] and any(a == "agility.cli" or a.endswith("/agility") for a in arguments[:3])
 
 
 def close_tunnels_into(network: ipaddress.IPv4Network) -> list[str]:
@@ -32,7 +42,7 @@ def close_tunnels_into(network: ipaddress.IPv4Network) -> list[str]:
     for name, state in published_tunnels():
         bastion = state.get("bastion") or ""
         hosts = [bastion.rpartition(":")[0], *(split(remote)[0] for remote in state.get("forwards", {}))]
-        if is_alive(state.get("pid")) and any(_in(host, network) for host in hosts):
+        if any(_in(host, network) for host in hosts):
             terminate([state["pid"]], grace=5)
             (TUNNEL_DIR / f"{name}.json").unlink(missing_ok=True)  # gone already unless it had to be killed
             closed.append(f"{name} (pid {state['pid']})")

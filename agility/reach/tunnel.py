@@ -24,8 +24,8 @@ from agility.config.profiles import Profile
 from agility.core.endpoints import local_endpoint, split
 from agility.core.errors import AgilityError
 from agility.core.lease import SharedResource
-from agility.core.processes import is_alive, terminate
-from agility.core.published_tunnels import TUNNEL_DIR, published_tunnels
+from agility.core.processes import terminate
+from agility.core.published_tunnels import TUNNEL_DIR, is_tunnel_process, published_tunnels
 from agility.core.routes import routed_through, uplink_device
 from agility.core.waiting import wait_until
 from agility.reach.ssh import bastion_host_key, host_key_refusal
@@ -72,7 +72,7 @@ def running(profile: Profile, user: str | None = None, services: tuple[str, ...]
         state = json.loads(state_file(profile, user, services).read_text())
     except (FileNotFoundError, ValueError):
         return None
-    return {**state, "user": user} if is_alive(state.get("pid")) else None
+    return {**state, "user": user} if is_tunnel_process(state.get("pid")) else None
 
 
 def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None, patience: float = 0) -> bool:
@@ -285,7 +285,8 @@ def stop_background(profile: Profile, user: str, services: tuple[str, ...] | Non
         pid = json.loads(state_file(profile, user, services).read_text())["pid"]
     except (FileNotFoundError, ValueError, KeyError):
         return
-    terminate([pid], grace=5)
+    if is_tunnel_process(pid):
+        terminate([pid], grace=5)
     state_file(profile, user, services).unlink(missing_ok=True)
 
 
@@ -309,7 +310,7 @@ def open_tunnels(profile: Profile) -> list[dict]:
     `agility tunnel`, a job's), whose forwards all answer: their published state."""
     bastion = f"{profile.bastion.host}:{profile.bastion.port}"
     return [state for _, state in published_tunnels()
-            if state.get("bastion") == bastion and "user" in state and is_alive(state.get("pid"))
+            if state.get("bastion") == bastion and "user" in state
             and all(_answers(local, patience=2) for local in state.get("forwards", {}).values())]
 
 

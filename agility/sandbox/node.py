@@ -50,6 +50,10 @@ class Node:
         """Call `function` with this node's network: its sockets reach what the node reaches."""
         return function()
 
+    def runs(self, pid: int | None) -> bool:
+        """`pid` is alive and one of this node's processes (on the host: any)."""
+        return is_alive(pid)
+
     def spawn(
         self, argv: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None, user: str | None = None
     ) -> int:
@@ -124,17 +128,18 @@ class NamespaceNode(Node):
     @property
     def holder_pid(self) -> int:
         pid = read_pid(self.holder_pid_file)
-        if not self.holds(pid):
+        if not self.runs(pid):
             raise AgilityError(f"node {self.name} is not running (no holder process; is the sandbox up?)")
         return pid
 
     def holder_alive(self) -> bool:
-        return self.holds(read_pid(self.holder_pid_file))
+        return self.runs(read_pid(self.holder_pid_file))
 
-    def holds(self, pid: int | None) -> bool:
-        """`pid` is this node's holder: alive and in the node's network namespace. A pid file left
-        by a sandbox that went down may name a pid the system has since given to another process
-        (seen: a restart entered the host's namespaces through one)."""
+    def runs(self, pid: int | None) -> bool:
+        """`pid` is alive and in this node's network namespace. A pid file left by a sandbox that
+        went down, or by a run that was killed, may name a pid the system has since given to
+        another process (pid_max is 32768; seen: a restart entered the host's namespaces through
+        one), which must be neither taken for the node's process nor signalled."""
         inode = named_netns_inode(self.netns)
         return inode is not None and is_alive(pid) and netns_inode(pid) == inode
 

@@ -113,7 +113,7 @@ class Service:
 
     def pid(self, node: Node) -> int | None:
         pid = read_pid(self.pid_path(node))
-        return pid if is_alive(pid) else None
+        return pid if node.runs(pid) else None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
