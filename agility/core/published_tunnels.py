@@ -9,7 +9,7 @@ import json
 
 from agility.core.endpoints import split
 from agility.core.paths import STATE_DIR
-from agility.core.processes import cmdline, is_alive, terminate
+from agility.core.processes import cmdline, terminate
 
 TUNNEL_DIR = STATE_DIR / "tunnels"
 
@@ -31,7 +31,7 @@ def published_tunnels() -> list[tuple[str, dict]]:
 def is_tunnel_process(pid: int | None) -> bool:
     """`pid` runs `agility tunnel`. The pid in the file a killed tunnel left may since have been
     given to another process (pid_max is 32768): that one is no tunnel to join, wait for or stop."""
-    arguments = cmdline(pid) if is_alive(pid) else []
+    arguments = cmdline(pid) if pid else []  # none for a process gone or a zombie
     return "tunnel" in arguments[:4] and any(a == "agility.cli" or a.endswith("/agility") for a in arguments[:3])
 
 
