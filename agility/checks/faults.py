@@ -27,6 +27,7 @@ from agility.config.areas import SINKS, Area
 from agility.core.errors import AgilityError, ServiceNotReady
 from agility.core.processes import cmdline, descendants, is_alive, send
 from agility.core.waiting import wait_until
+from agility.jobs import datasets
 from agility.jobs.ledger import Ledger
 from agility.sandbox.network import ip
 
@@ -90,11 +91,12 @@ class Load:
             job.close()
 
 
-def forget_load(load: Load, clients, area: Area) -> None:
-    """After a fault: its jobs ended, and its dataset's HDFS files removed. prod's space quota (when
-    provisioned) bounds what prod holds, and the faults after this one need the room."""
+def forget_load(load: Load, clients, area: Area) -> list[str]:
+    """After a fault: its jobs ended, and its dataset removed from every store (what was removed).
+    prod's space quota (when provisioned) bounds what prod holds, and the faults after this one
+    need the room; each table left would lengthen every later repair of prod's keyspace."""
     load.close()
-    clients.hdfs_client(user=area.hdfs_account).delete(area.hdfs_path(load.dataset), recursive=True)
+    return datasets.remove(clients, area, load.dataset)
 
 
 def start_load(profile, clients, area: Area, dataset: str, count: int, rate: float, started=lambda job: None) -> Load:

@@ -25,7 +25,7 @@ from agility.clients.edge_kafka import committed_offsets, topic_offsets
 from agility.config.areas import SINKS, Area
 from agility.core.errors import AgilityError
 from agility.core.waiting import wait_until
-from agility.jobs import producer, sink_cassandra, sink_hdfs, sink_mysql
+from agility.jobs import datasets, producer, sink_cassandra, sink_hdfs, sink_mysql
 from agility.jobs.ledger import Ledger
 from agility.jobs.sink import ConsumeResult, command_line
 
@@ -63,9 +63,9 @@ def check_sink(name: str, clients, area: Area, dataset: str, ledger: Ledger) -> 
 def fresh_orders(profile_name: str, clients, area: Area, dataset: str, count: int, bad: int, say: Say,
                  cleanup: Callable[[Callable[[], None]], object]) -> str:
     """`count` orders (and `bad` bad records) from the producer job into the fresh `dataset`; its
-    name. The area's HDFS quotas bound what it holds: `cleanup` (a test's finalizer) is handed,
-    first, what takes the dataset's files away again."""
-    cleanup(lambda: clients.hdfs_client(user=area.hdfs_account).delete(area.hdfs_path(dataset), recursive=True))
+    name. `cleanup` (a test's finalizer) is handed, first, what removes the dataset from every store
+    again: the area's HDFS quotas bound what it holds, and a cluster keeps what nobody removes."""
+    cleanup(lambda: datasets.remove(clients, area, dataset))
     say(producer.run(clients, area, dataset, count, seed=SEED, bad=bad, profile_name=profile_name,
                      progress=False).summary())
     return dataset
