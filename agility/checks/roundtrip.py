@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agility.checks.shared_dataset import Say
+from agility.clients.hdfs_write import transient as hdfs_write_transient
 from agility.clients.services import Clients
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.errors import AgilityError
+from agility.core.retry import retrying
 from agility.jobs import count_rows
 from agility.jobs.producer import ensure_topics
 from agility.reach.ssh import ClusterShell
@@ -24,6 +26,7 @@ from agility.reach.ssh import ClusterShell
 CHECKS_KEYSPACE = "agility_checks"
 CHECKS_DATABASE = "agility_checks"
 HDFS_DATA = b"kept by HDFS\n" * 100
+HDFS_WRITE_RETRY_S = 15
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,12 @@ def mysql_select(clients: Clients, table: str, key: str) -> str | None:
 
 
 def hdfs_write(clients: Clients, path: str, data: bytes) -> None:
-    clients.hdfs_client().write(path, data=data, overwrite=False)
+    """The file written in one CREATE. A connection dropped before HttpFS answered (a tunnel's channel
+    that did not open in time on a busy host) is tried again for a few seconds; the path is this
+    check's own, so a retry overwrites at most its own first try. A refusal is not retried."""
+    client = clients.hdfs_client()
+    retrying(lambda: client.write(path, data=data, overwrite=True), store=f"HDFS at {clients.profile.hdfs['webhdfs']}",
+             transient=hdfs_write_transient, seconds=HDFS_WRITE_RETRY_S)
 
 
 def hdfs_read(clients: Clients, path: str) -> tuple[bytes, list[str]]:

@@ -420,8 +420,13 @@ class DeadLetters:
 
 
 def kafka_transient(error: BaseException) -> bool:
-    """kafka-python's own word: a retriable error (a lost connection, a moved leader or coordinator)."""
-    return bool(getattr(error, "retriable", False))
+    """kafka-python's own word: a retriable error (a lost connection, a moved leader or coordinator).
+    Also its UnknownBrokerIdError, which it does not mark retriable: a request to a broker that has
+    just left the cluster's metadata (killed while it led a partition or coordinated the group; seen
+    ending a sink 17 s after a broker's SIGKILL); the next metadata names who took its place."""
+    from kafka.errors import UnknownBrokerIdError
+
+    return bool(getattr(error, "retriable", False)) or isinstance(error, UnknownBrokerIdError)
 
 
 def lag(consumer, topic: str, end_offsets: Callable[[list], dict] | None = None) -> int:
