@@ -221,27 +221,24 @@ def test_a_lost_mysql_connection_fails_the_batch_with_its_own_error():
 
 
 def test_a_sink_retries_the_brokers_retriable_errors_and_no_other():
-    from kafka.errors import CommitFailedError, KafkaConnectionError, NotCoordinatorError
+    from kafka.errors import (
+        CommitFailedError,
+        KafkaConnectionError,
+        NodeNotReadyError,
+        NotCoordinatorError,
+        SaslAuthenticationFailedError,
+        TopicAuthorizationFailedError,
+        UnknownBrokerIdError,
+    )
 
     from agility.jobs.sink import kafka_transient
 
     assert kafka_transient(KafkaConnectionError("socket disconnected"))
     assert kafka_transient(NotCoordinatorError())
+    assert kafka_transient(NodeNotReadyError(1))
+    assert kafka_transient(UnknownBrokerIdError(1))  # a broker just killed, gone from the metadata: not marked retriable
     assert not kafka_transient(CommitFailedError())  # a rebalance: the partitions went to another member
+    assert not kafka_transient(TopicAuthorizationFailedError())
+    assert not kafka_transient(SaslAuthenticationFailedError())
     assert not kafka_transient(ValueError("a bug"))
 
-
-# named and labelled without the word the presenter's `-k kafka` selects the demo act by
-@pytest.mark.parametrize(("error", "retried"), [
-    ("UnknownBrokerIdError", True),  # a broker just gone from the metadata (killed): not marked retriable by the client
-    ("NodeNotReadyError", True),
-    ("KafkaConnectionError", True),
-    ("TopicAuthorizationFailedError", False),
-    ("SaslAuthenticationFailedError", False),
-], ids=["unknown broker id", "node not ready", "connection lost", "topic not authorized", "login refused"])
-def test_event_stream_calls_retry_a_broker_gone_not_a_refusal(error, retried):
-    from importlib import import_module
-
-    from agility.jobs.sink import kafka_transient
-
-    assert kafka_transient(getattr(import_module("kafka.errors"), error)("broker 1")) is retried

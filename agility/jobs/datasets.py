@@ -46,16 +46,14 @@ def _kafka(clients, area: Area, dataset: str, remove: bool) -> list[str]:
         groups = sorted({area.group(dataset, sink) for sink in SINKS} & {group["group_id"] for group in admin.list_groups()})
         if remove and topics:
             admin.delete_topics(topics)
-        kept = {}
-        if remove and groups:
-            # kafka-python answers {group: "OK" or the error's name}
-            outcomes = admin.delete_groups(groups)
-            # a job killed mid-run (a failed scenario's) is still a member until its session times
-            # out: its group stays, and Kafka drops its offsets after offsets.retention.minutes
-            kept = {group: outcome for group, outcome in outcomes.items() if outcome == "NonEmptyGroupError"}
-            failed = [f"{group}: {outcome}" for group, outcome in outcomes.items() if outcome not in ("OK", *kept.values())]
-            if failed:
-                raise AgilityError(f"kafka: could not delete the groups of {dataset}: {'; '.join(failed)}")
+        outcomes = admin.delete_groups(groups) if remove and groups else {}  # group → "OK" or the error's name
+        # a job killed mid-run (a failed scenario's) is still a member until its session times out:
+        # its group stays, and Kafka drops its offsets after offsets.retention.minutes
+        kept = {group for group, outcome in outcomes.items() if outcome == "NonEmptyGroupError"}
+        failed = [f"{group}: {outcome}" for group, outcome in outcomes.items()
+                  if outcome != "OK" and group not in kept]
+        if failed:
+            raise AgilityError(f"kafka: could not delete the groups of {dataset}: {'; '.join(failed)}")
     finally:
         admin.close()
     return ([f"kafka topic {topic}" for topic in topics]
