@@ -1,14 +1,17 @@
 """The class-data sharing archive of a tool's classpath (agility/sandbox/class_data.py), built and
 used by a real JVM on a jar compiled here: the tool's own class then comes from the archive, and
-an archive whose jars changed is no longer offered."""
+an archive whose jars changed is no longer offered. And Spark's (spark_class_data.py), mapped by
+a real Spark driver started as the sandbox's settings say."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 
 import pytest
 
-from agility.sandbox import class_data, jvm
+from agility.sandbox import class_data, jvm, spark_class_data
 
 pytestmark = pytest.mark.unit
 
@@ -55,3 +58,28 @@ def test_an_archive_is_not_offered_once_its_jars_changed(lib):
 def test_a_classpath_that_starts_no_jvm_is_a_clear_error(tmp_path):
     with pytest.raises(class_data.AgilityError, match="no training run"):
         class_data.dump(f"{tmp_path}/*", [["-XX:NoSuchFlagAtAll", "Greeter"]], tmp_path / "tools-x.jsa")
+
+
+def test_a_spark_driver_with_the_sandboxs_settings_takes_sparks_classes_from_the_archive(tmp_path):
+    """As on the edge node: a configuration folder that is not empty, the JVM started by spark-submit
+    with the settings spark-defaults.conf gets (spark_class_data.jvm_settings); -Xshare:on makes a
+    JVM that cannot map the archive exit instead of starting without it."""
+    shared = spark_class_data.archive()
+    assert shared is not None, "no Spark class-data archive: `agility sandbox fetch` builds it"
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text("spark.ui.enabled false\n")
+    script = tmp_path / "session.py"
+    script.write_text("from pyspark.sql import SparkSession\n"
+                      "spark = SparkSession.builder.getOrCreate()\nprint('rows', spark.range(10).count())\nspark.stop()\n")
+    settings = spark_class_data.jvm_settings(shared)
+    java_options = f"{settings['spark.driver.extraJavaOptions']} -Xshare:on -Xlog:class+load=info"
+    environment = {**os.environ, "SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1",
+                   "PYSPARK_PYTHON": sys.executable, "JAVA_HOME": str(jvm.JAVA_HOME)}
+    done = subprocess.run([str(spark_class_data.SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]",
+                           "--driver-class-path", settings["spark.driver.extraClassPath"],
+                           "--driver-java-options", java_options, str(script)],
+                          env=environment, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and "rows 10" in done.stdout, done.stdout[-1500:] + done.stderr[-1500:]
+    loaded = next(line for line in done.stdout.splitlines() if " org.apache.spark.SparkContext " in line)
+    assert "shared objects file" in loaded, loaded

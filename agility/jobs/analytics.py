@@ -206,14 +206,17 @@ def spark_session(args):
     builder = SparkSession.builder.master(args.master).appName(f"agility-analytics-{args.dataset}")
     for key, value in args.resources.items():  # cores and executor memory, within the area's cap
         builder = builder.config(key, value)
+    if args.master != "yarn":
+        # short-lived JVMs on small machines: the C1 compiler alone warms up faster. On YARN the client's
+        # spark-defaults.conf says how the JVMs start (the sandbox's: so, and from a class-data archive).
+        builder = builder.config("spark.driver.extraJavaOptions", QUICK_JVM).config("spark.executor.extraJavaOptions",
+                                                                                     QUICK_JVM)
     spark = (
         builder.config("spark.driver.memory", "512m")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", str(cores))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.hadoop.fs.defaultFS", args.hdfs)
-        # short-lived JVMs on small machines: the C1 compiler alone warms up faster
-        .config("spark.driver.extraJavaOptions", QUICK_JVM).config("spark.executor.extraJavaOptions", QUICK_JVM)
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

@@ -13,7 +13,7 @@ import yaml
 
 from agility.core.errors import AgilityError
 from agility.core.paths import ARTIFACTS_DIR
-from agility.sandbox import class_data
+from agility.sandbox import class_data, spark_class_data
 
 HERE = Path(__file__).parent
 VERSIONS = yaml.safe_load((HERE / "versions.yaml").read_text())
@@ -89,6 +89,7 @@ def fetch_all(progress=print) -> None:
         lib = fetch_maven(service, progress)
         if service == "kafka":
             class_data.build(lib, progress)
+    spark_class_data.build(progress)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""A class-data sharing archive (AppCDS) for Kafka's command-line tools.
+"""A class-data sharing archive (AppCDS) for Kafka's command-line tools, and how one is dumped
+(spark_class_data.py makes the one of Spark's JVMs the same way).
 
 Every Kafka tool call starts a JVM that reads, parses and verifies about 4,500 classes out of 93
 jars before it does any work: on this machine that is most of the call's CPU. The archive holds
@@ -50,13 +51,14 @@ def stamp(lib: Path) -> str:
     return hashlib.sha256(release + repr(jars).encode()).hexdigest()[:12]
 
 
-def archive_path(lib: Path) -> Path:
-    return lib.parent / f"{ARCHIVE_PREFIX}{stamp(lib)}.jsa"
+def archive_path(lib: Path, folder: Path | None = None, prefix: str = ARCHIVE_PREFIX) -> Path:
+    """Where the archive of the jars in `lib` goes: beside `lib` (the tools'), or in `folder`."""
+    return (folder or lib.parent) / f"{prefix}{stamp(lib)}.jsa"
 
 
-def archive_for(lib: Path) -> Path | None:
-    """The tools' archive for the jars in `lib`, if it was built."""
-    path = archive_path(lib)
+def archive_for(lib: Path, folder: Path | None = None, prefix: str = ARCHIVE_PREFIX) -> Path | None:
+    """The archive for the jars in `lib` as they are now, if it was built."""
+    path = archive_path(lib, folder, prefix)
     return path if path.is_file() else None
 
 
@@ -93,8 +95,16 @@ def dump(classpath: str, runs: list[list[str]], target: Path) -> None:
                            capture_output=True, timeout=120, check=False)
             if class_list.is_file():
                 lists.append(class_list)
-        if not lists:
-            raise AgilityError(f"no training run of {classpath} started a JVM to learn its classes")
+        dump_lists(classpath, lists, target, flags)
+
+
+def dump_lists(classpath: str, lists: list[Path], target: Path, flags: list[str]) -> None:
+    """An archive at `target` of the classes named in `lists` (-XX:DumpLoadedClassList files),
+    loaded from `classpath`, which must be where the JVMs that use it start their classpath."""
+    if not lists:
+        raise AgilityError(f"no training run of {classpath} started a JVM to learn its classes")
+    prefix = target.name.rsplit("-", 1)[0] + "-"  # its older builds: the same name, another stamp
+    with tempfile.TemporaryDirectory(prefix="agility-cds-") as scratch:
         merged = Path(scratch) / "merged.classlist"
         merged.write_text("".join(sorted({line for path in lists for line in path.read_text().splitlines(True)})))
         partial = target.with_suffix(".partial")
@@ -104,7 +114,7 @@ def dump(classpath: str, runs: list[list[str]], target: Path) -> None:
         if done.returncode != 0 or not partial.is_file():
             raise AgilityError(f"the class-data archive of {classpath} could not be dumped (exit {done.returncode}):\n"
                                f"{(done.stderr or done.stdout)[-1500:]}")
-    for old in target.parent.glob(f"{ARCHIVE_PREFIX}*.jsa"):
+    for old in target.parent.glob(f"{prefix}*.jsa"):
         old.unlink()
     partial.chmod(0o444)
     partial.rename(target)

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 from agility.config import areas
 from agility.core import paths
 from agility.core.errors import AgilityError
-from agility.sandbox import jvm
+from agility.sandbox import jvm, spark_class_data
 from agility.sandbox.node import Node
 from agility.sandbox.services import hdfs, templates
 from agility.sandbox.services.spark import SPARK_HOME
@@ -37,6 +37,12 @@ ADMIN = "yarn"  # the daemons' account, YARN's only administrator
 HADOOP_CLIENT_CONF = Path(paths.YARN_CLIENT_CONF)
 SPARK_CLIENT_CONF = Path(paths.SPARK_CLIENT_CONF)
 STAGING = "/tmp"  # Spark makes <this>/<user>/.sparkStaging/<application> on HDFS
+
+
+def spark_jvm_settings() -> str:
+    """spark-defaults.conf's lines for how Spark's JVMs start (spark_class_data.py)."""
+    settings = spark_class_data.jvm_settings(spark_class_data.archive())
+    return "\n".join(f"{key:<31} {value}" for key, value in settings.items())
 
 
 def queue_settings(declared: dict[str, areas.Area]) -> str:
@@ -141,7 +147,7 @@ class ResourceManager(YarnService):
                                                                    **self.client_settings()),
             HADOOP_CLIENT_CONF / "log4j.properties": templates.text("hadoop", "client/log4j.properties"),
             SPARK_CLIENT_CONF / "spark-defaults.conf": Template(templates.text("yarn", "client/spark-defaults.conf"))
-            .substitute(spark_home=SPARK_HOME, staging=STAGING),
+            .substitute(spark_home=SPARK_HOME, staging=STAGING, jvm_settings=spark_jvm_settings()),
         }
         for inside, text in files.items():
             path = edge.etc / inside.relative_to("/etc")
