@@ -4,10 +4,11 @@ reference from the same run, the ratio and the target (issue #15's).
     /opt/agility/venv/bin/python bench/all.py [--skip recovery,ha]
 
 Order: the cold starts (`small`, `ha`: they stop any running sandbox), then on a `small` sandbox
-brought up for them the presenter's act, the pipeline, the analytics and the Cassandra scan, then
-the failure act's faults on the `production` cluster. Every sandbox it started is stopped.
+brought up for them the presenter's act, the pipeline, the analytics, the Cassandra scan and Spark's
+JVMs with and without their class-data archive, then the failure act's faults on the `production`
+cluster. Every sandbox it started is stopped.
 About 30 minutes on 2 cores; --skip leaves parts out (cold-small, cold-ha, act, pipeline,
-analytics, scan, recovery).
+analytics, scan, spark-jvms, recovery).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agility.sandbox.cluster import shared_sandbox  # noqa: E402
-from bench import analytics, cassandra_scan, kafka_pipeline, presenter_act, recovery, sandbox_startup  # noqa: E402
+from bench import (  # noqa: E402
+    analytics,
+    cassandra_scan,
+    kafka_pipeline,
+    presenter_act,
+    recovery,
+    sandbox_startup,
+    spark_jvms,
+)
 from bench.figures import Figure, failed, table  # noqa: E402
 
 ON_SHARED: dict[str, Callable[[], list[Figure]]] = {
@@ -29,6 +38,7 @@ ON_SHARED: dict[str, Callable[[], list[Figure]]] = {
     "pipeline": lambda: kafka_pipeline.measure(20000),
     "analytics": lambda: analytics.measure(argparse.Namespace(orders=20000, dataset=None, area="test")),
     "scan": lambda: cassandra_scan.measure(50_000),
+    "spark-jvms": spark_jvms.measure,
 }
 
 

@@ -71,15 +71,17 @@ def test_a_spark_driver_with_the_sandboxs_settings_takes_sparks_classes_from_the
     (conf / "spark-defaults.conf").write_text("spark.ui.enabled false\n")
     script = tmp_path / "session.py"
     script.write_text("from pyspark.sql import SparkSession\n"
-                      "spark = SparkSession.builder.getOrCreate()\nprint('rows', spark.range(10).count())\nspark.stop()\n")
+                      "spark = SparkSession.builder.getOrCreate()\nprint('rows', spark.range(10).count(), flush=True)\n"
+                      "spark.stop()\n")
     settings = spark_class_data.jvm_settings(shared)
-    java_options = f"{settings['spark.driver.extraJavaOptions']} -Xshare:on -Xlog:class+load=info"
+    loading = tmp_path / "class-loading.log"
+    java_options = f"{settings['spark.driver.extraJavaOptions']} -Xshare:on -Xlog:class+load=info:file={loading}"
     environment = {**os.environ, "SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1",
                    "PYSPARK_PYTHON": sys.executable, "JAVA_HOME": str(jvm.JAVA_HOME)}
     done = subprocess.run([str(spark_class_data.SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]",
                            "--driver-class-path", settings["spark.driver.extraClassPath"],
                            "--driver-java-options", java_options, str(script)],
                           env=environment, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0 and "rows 10" in done.stdout, done.stdout[-1500:] + done.stderr[-1500:]
-    loaded = next(line for line in done.stdout.splitlines() if " org.apache.spark.SparkContext " in line)
+    assert done.returncode == 0 and "rows 10" in done.stdout, f"exit {done.returncode}: {done.stdout[-1500:]}{done.stderr[-1500:]}"
+    loaded = next(line for line in loading.read_text().splitlines() if " org.apache.spark.SparkContext " in line)
     assert "shared objects file" in loaded, loaded

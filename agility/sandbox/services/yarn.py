@@ -39,10 +39,13 @@ SPARK_CLIENT_CONF = Path(paths.SPARK_CLIENT_CONF)
 STAGING = "/tmp"  # Spark makes <this>/<user>/.sparkStaging/<application> on HDFS
 
 
-def spark_jvm_settings() -> str:
-    """spark-defaults.conf's lines for how Spark's JVMs start (spark_class_data.py)."""
-    settings = spark_class_data.jvm_settings(spark_class_data.archive())
-    return "\n".join(f"{key:<31} {value}" for key, value in settings.items())
+def spark_defaults(shared: Path | None) -> str:
+    """The edge node's spark-defaults.conf; `shared`: the class-data archive Spark's JVMs start from
+    (spark_class_data.py), if any."""
+    settings = spark_class_data.jvm_settings(shared)
+    return Template(templates.text("yarn", "client/spark-defaults.conf")).substitute(
+        spark_home=SPARK_HOME, staging=STAGING,
+        jvm_settings="\n".join(f"{key:<31} {value}" for key, value in settings.items()))
 
 
 def queue_settings(declared: dict[str, areas.Area]) -> str:
@@ -146,8 +149,7 @@ class ResourceManager(YarnService):
             HADOOP_CLIENT_CONF / "hdfs-site.xml": templates.render("hadoop", "client/hdfs-site.xml",
                                                                    **self.client_settings()),
             HADOOP_CLIENT_CONF / "log4j.properties": templates.text("hadoop", "client/log4j.properties"),
-            SPARK_CLIENT_CONF / "spark-defaults.conf": Template(templates.text("yarn", "client/spark-defaults.conf"))
-            .substitute(spark_home=SPARK_HOME, staging=STAGING, jvm_settings=spark_jvm_settings()),
+            SPARK_CLIENT_CONF / "spark-defaults.conf": spark_defaults(spark_class_data.archive()),
         }
         for inside, text in files.items():
             path = edge.etc / inside.relative_to("/etc")
