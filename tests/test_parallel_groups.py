@@ -40,7 +40,7 @@ def test_on_twin_clusters_the_acts_on_the_cluster_under_test_split_in_two_lanes_
     assert group_of({"kerberos"}, twins=True) == KERBERIZED
     assert group_of({"failure", "destructive"}, twins=True) == PRODUCTION
     assert group_of({"lifecycle"}, twins=True) == OWN_SANDBOXES and group_of({"unit"}, twins=True) is None
-    assert LANES[CLUSTER_UNDER_TEST] == LANES[PRODUCTION] != LANES[TWIN] == LANES[KERBERIZED]
+    assert LANES[CLUSTER_UNDER_TEST] == LANES[PRODUCTION] != LANES[TWIN] == LANES[KERBERIZED] == LANES[OWN_SANDBOXES]
 
 
 def two_workers():

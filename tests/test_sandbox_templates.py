@@ -88,9 +88,9 @@ def digests(root: Path) -> dict[str, str]:
 
 # What the inline code (before the templates) rendered, by key: the first 16 hex digits of its SHA-256.
 RENDERED: dict[str, str] = {
-    'argv cassandra@agent-1': '6f6657e0986fb390',
-    'argv cassandra@agent-2': '42a5d82721d3a1a9',
-    'argv cassandra@agent-3': '8828c8b753c89704',
+    'argv cassandra@agent-1': '651c31e38b7d4f16',
+    'argv cassandra@agent-2': '15b61bf4398c0b61',
+    'argv cassandra@agent-3': '083e9654b111d433',
     'argv kafka@agent-1': '582dc778100c8981',
     'argv kafka@agent-2': 'fe7204aec8ea7f26',
     'argv kafka@agent-3': 'df26d7b75c6086a0',
@@ -179,7 +179,7 @@ def test_a_missing_value_is_an_error_and_template_comments_are_not_written():
 def test_options_files_give_one_option_a_line_without_comments():
     options = templates.options("cassandra", "fast-start.options")
     assert options == ("-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.superuser_setup_delay_ms=0",
-                       "-Dcassandra.shutdown_announce_in_ms=500")
+                       "-Dcassandra.shutdown_announce_in_ms=500", "-Dcassandra.approximate_time_precision_ms=10")
 
 
 def test_the_installed_package_carries_every_template():
