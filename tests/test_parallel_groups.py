@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.parallel import CLUSTER_UNDER_TEST, KERBERIZED, LANES, OWN_SANDBOXES, PRODUCTION, TWIN, group_of
+from fixtures.parallel import (
+    CLUSTER_UNDER_TEST,
+    FLOATING_LANE,
+    KERBERIZED,
+    LANES,
+    OWN_SANDBOXES,
+    PRODUCTION,
+    TWIN,
+    group_of,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -63,12 +72,12 @@ def two_workers():
     return config, [Worker("gw0"), Worker("gw1")], sent
 
 
-def scheduled(tmp_path, collection: list[str], units: dict, lanes: dict):
+def scheduled(tmp_path, collection: list[str], units: dict, lanes: dict, floating: str | None = None):
     """The scheduler after its first distribution of `collection` to two workers: it, the workers, what each was sent."""
     from fixtures.act_scheduling import ActScheduling
 
     path = tmp_path / "units.json"
-    path.write_text(json.dumps({"units": units, "lanes": lanes}))
+    path.write_text(json.dumps({"units": units, "lanes": lanes, "floating": floating}))
     config, workers, sent = two_workers()
     scheduler = ActScheduling(config, None, path)
     for node in workers:
@@ -144,6 +153,25 @@ def test_a_unit_pinned_to_a_lane_goes_to_that_worker_only_and_a_worker_with_noth
     for index in (1, 2, 3):
         scheduler.mark_test_complete(first, index)
     assert sent["gw0"] == [1, 2, 3, 4, 5] and not scheduler.workqueue
+
+
+def test_with_a_floating_lane_the_tests_that_need_no_cluster_never_wait_behind_the_first_lane(tmp_path):
+    """The second worker busy with the twin's act while the first nears the end of its lane: xdist
+    hands the first the next unit ahead of time, and without a floating lane that is the test
+    that needs no cluster, which then waits behind the production act."""
+    twin = [f"tests/test_databases_act.py::test_{n}" for n in range(6)]
+    first_lane = [f"tests/test_kafka_act.py::test_{n}" for n in range(3)]
+    collection = [*twin, *first_lane, "tests/test_two_clusters_act.py::test_production",
+                  "tests/test_report_history.py::test_anywhere"]
+    units = {**dict.fromkeys(twin, TWIN), **dict.fromkeys(first_lane, CLUSTER_UNDER_TEST), collection[9]: PRODUCTION,
+             collection[10]: None}
+    scheduler, (first, second), sent = scheduled(tmp_path, collection, units, LANES, FLOATING_LANE)
+    for index in (6, 7, 8):
+        scheduler.mark_test_complete(first, index)
+    assert sent["gw0"] == [6, 7, 8, 9]  # its lane, then production's act, and not the test that needs no cluster
+    for index in range(6):
+        scheduler.mark_test_complete(second, index)
+    assert sent["gw1"] == [0, 1, 2, 3, 4, 5, 10] and not scheduler.workqueue
 
 
 def test_without_lanes_any_worker_takes_the_next_unit(tmp_path):
