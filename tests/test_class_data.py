@@ -5,9 +5,7 @@ a real Spark driver started as the sandbox's settings say."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 
@@ -76,12 +74,8 @@ def test_a_spark_driver_with_the_sandboxs_settings_takes_sparks_classes_from_the
     settings = spark_class_data.jvm_settings(shared)
     loading = tmp_path / "class-loading.log"
     java_options = f"{settings['spark.driver.extraJavaOptions']} -Xshare:on -Xlog:class+load=info:file={loading}"
-    environment = {**os.environ, "SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1",
-                   "PYSPARK_PYTHON": sys.executable, "JAVA_HOME": str(jvm.JAVA_HOME)}
-    done = subprocess.run([str(spark_class_data.SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]",
-                           "--driver-class-path", settings["spark.driver.extraClassPath"],
-                           "--driver-java-options", java_options, str(script)],
-                          env=environment, capture_output=True, text=True, timeout=180)
+    assert settings["spark.driver.extraClassPath"] == spark_class_data.classpath()  # what local_submit puts first
+    done = spark_class_data.local_submit(script, [], conf, java_options)
     assert done.returncode == 0 and "rows 10" in done.stdout, f"exit {done.returncode}: {done.stdout[-1500:]}{done.stderr[-1500:]}"
     loaded = next(line for line in loading.read_text().splitlines() if " org.apache.spark.SparkContext " in line)
     assert "shared objects file" in loaded, loaded

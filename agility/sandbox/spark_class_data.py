@@ -81,14 +81,20 @@ def learn(class_list: Path, scratch: Path) -> None:
     # would stand in for the standard library's
     script = scratch / TRAINING.name
     script.write_text(TRAINING.read_text())
-    environment = {key: value for key, value in os.environ.items() if key not in UNSET}
-    environment |= {"SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable,
-                    "JAVA_HOME": str(jvm.JAVA_HOME)}
-    done = subprocess.run(
-        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
-         "--driver-class-path", classpath(), "--driver-java-options", f"{QUICK_FLAGS} -XX:DumpLoadedClassList={class_list}",
-         str(script), str(scratch / "out")],
-        env=environment, capture_output=True, text=True, timeout=300, check=False)
+    done = local_submit(script, [str(scratch / "out")], conf, f"{QUICK_FLAGS} -XX:DumpLoadedClassList={class_list}")
     if done.returncode != 0 or not class_list.is_file():
         raise AgilityError(f"the Spark session that learns Spark's classes failed (exit {done.returncode}):\n"
                            f"{(done.stderr or done.stdout)[-1500:]}")
+
+
+def local_submit(script: Path, args: list[str], conf: Path, java_options: str) -> subprocess.CompletedProcess:
+    """`script` run by spark-submit in local mode on loopback, its driver started as the jobs' are
+    (pyspark's jars first on its classpath), with `conf` as its SPARK_CONF_DIR; whoever runs it
+    lends no Spark or Hadoop settings of their own."""
+    environment = {key: value for key, value in os.environ.items() if key not in UNSET}
+    environment |= {"SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable,
+                    "JAVA_HOME": str(jvm.JAVA_HOME)}
+    return subprocess.run(
+        [str(SPARK_HOME / "bin" / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
+         "--driver-class-path", classpath(), "--driver-java-options", java_options, str(script), *args],
+        env=environment, capture_output=True, text=True, timeout=300, check=False)
