@@ -36,6 +36,23 @@ def test_an_account_without_quota_must_be_unthrottled_and_faster():
     assert [p.split(":")[0] for p in slow] == ["moved fewer bytes", "throttled without a quota", "not faster"]
 
 
+def test_only_a_slower_unthrottled_run_is_measured_once_more():
+    limited = Throughput("prod-kafka", "produced", 10 * MiB, 10.0, 200.0, 900.0)
+    fast = Throughput("dev-kafka", "produced", 10 * MiB, 2.0, 0, 0)
+    slow = Throughput("dev-kafka", "produced", 10 * MiB, 11.0, 0, 0)
+    throttled = Throughput("dev-kafka", "produced", 10 * MiB, 11.0, 50.0, 300.0)
+
+    def measured(*runs):
+        left = list(runs)
+        problems = kafka_quotas._faster_problems_measured(lambda: left.pop(0), limited, quiet)
+        return [p.split(":")[0] for p in problems], len(runs) - len(left)
+
+    assert measured(fast, slow) == ([], 1)
+    assert measured(slow, fast) == ([], 2)  # a busy machine, once
+    assert measured(slow, slow, fast) == (["not faster"], 2)  # no more than twice
+    assert measured(throttled, fast) == (["throttled without a quota", "not faster"], 1)  # a quota: not again
+
+
 def test_the_connection_refusal_must_be_mariadbs_own_after_the_declared_limit():
     refused = mariadb_quotas.ConnectionsProof("prod-db", 4, "(1226) User 'prod-db' has exceeded the "
                                               "'max_user_connections' resource (current value: 4)", 4, 0)

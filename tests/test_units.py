@@ -18,6 +18,21 @@ def test_shipped_topologies_load():
     assert small.host_address == "198.51.100.253" and small.bastion_uplink_address == "198.51.100.254"
 
 
+def test_a_topology_is_found_again_by_its_name_or_its_files_full_path(tmp_path, monkeypatch):
+    """What a running cluster records of its topology (`sandbox down` reads it back): a user's file
+    under its absolute path, so that it is found from any folder."""
+    import ipaddress
+    assert topology.load("small").reference == "small"
+    (tmp_path / "mine.yaml").write_text((topology.TOPOLOGY_DIR / "small.yaml").read_text().replace("name: small", "name: mine"))
+    monkeypatch.chdir(tmp_path)
+    mine = topology.load("mine.yaml")
+    assert mine.name == "mine" and mine.reference == str(tmp_path / "mine.yaml")
+    moved = mine.moved_to(ipaddress.ip_network("198.18.4.0/24"))
+    assert moved.reference == mine.reference and moved.node("master").address == "198.18.4.11"
+    monkeypatch.chdir("/")
+    assert topology.load(moved.reference).name == "mine"
+
+
 def test_unknown_topology_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="unknown topology 'huge'; valid ones: ha, small"):
         topology.load("huge")

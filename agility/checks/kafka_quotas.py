@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agility.checks.roundtrip import create_topic
@@ -195,7 +196,7 @@ def producer_job_rate(clients: Clients, area: Area, orders: int, say: Say) -> Th
 
 def unthrottled_job_problems(clients: Clients, area: Area, orders: int, limited: Throughput, say: Say) -> list[str]:
     """The producer job of an area without a quota sends as many orders, unthrottled and faster."""
-    return _faster_problems(producer_job_rate(clients, area, orders, say), limited, say)
+    return _faster_problems_measured(lambda: producer_job_rate(clients, area, orders, say), limited, say)
 
 
 def throttled_problems(measured: Throughput, quota: int, low: float, high: float, say: Say) -> list[str]:
@@ -212,15 +213,33 @@ def unthrottled_producer_problems(clients: Clients, area: Area, account: Account
                                   say: Say) -> list[str]:
     """The account, which has no quota, produces the bytes `limited` did to a fresh topic of the
     area's, unthrottled and faster."""
-    free = produce_to_fresh_topic(clients, area, account, total_bytes=limited.bytes)
-    return _faster_problems(free, limited, say)
+    return _faster_problems_measured(
+        lambda: produce_to_fresh_topic(clients, area, account, total_bytes=limited.bytes), limited, say)
 
 
 def unthrottled_consumer_problems(clients: Clients, topic: str, limited: Throughput, say: Say) -> list[str]:
     """The admin, who has no quota, reads the bytes `limited` did from the topic (within 60 s),
     unthrottled and faster."""
-    free = consume(clients, clients.kafka_account(None), topic, 60, total_bytes=limited.bytes)
-    return _faster_problems(free, limited, say)
+    return _faster_problems_measured(
+        lambda: consume(clients, clients.kafka_account(None), topic, 60, total_bytes=limited.bytes), limited, say)
+
+
+# A second measurement when the only problem was speed: an unthrottled client is held back by
+# nothing but this machine's CPU, and on two cores another lane's cluster starting up once slowed
+# the dev producer job to the prod quota's rate (gate0: 129 KiB/s unthrottled, 142 KiB/s held to
+# 128). A quota on the account would hold it back every time, and the brokers' throttle time,
+# checked on every measurement, would show it.
+FASTER_ATTEMPTS = 2
+
+
+def _faster_problems_measured(measure: Callable[[], Throughput], limited: Throughput, say: Say) -> list[str]:
+    """_faster_problems of `measure()`, measured once more when it was only slower."""
+    for attempt in range(1, FASTER_ATTEMPTS + 1):
+        problems = _faster_problems(measure(), limited, say)
+        if attempt == FASTER_ATTEMPTS or not problems or any(not p.startswith("not faster") for p in problems):
+            return problems
+        say("not faster, though no broker throttled it: the machine was busy; measuring once more")
+    raise AssertionError("unreachable")
 
 
 def _faster_problems(free: Throughput, limited: Throughput, say: Say) -> list[str]:

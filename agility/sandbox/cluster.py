@@ -192,7 +192,7 @@ class Sandbox:
             self.context.secrets.update(secrets_store.load_or_create(self.state_dir / "secrets.yaml"))
             timings = self._start_services(progress)
             self.write_profile()
-            self.marker.write_text(yaml.safe_dump({"topology": self.topology.name, "kerberos": self.kerberos,
+            self.marker.write_text(yaml.safe_dump({"topology": self.topology.reference, "kerberos": self.kerberos,
                                                    "started": time.time()}))
         except BaseException:  # also ^C: what this call started must not outlive it
             try:
@@ -233,7 +233,7 @@ class Sandbox:
 
     def _reset_if_topology_changed(self, progress: Progress) -> None:
         layout = self.state_dir / "topology.txt"
-        if layout.exists() and layout.read_text().strip() != self.topology.name:
+        if layout.exists() and layout.read_text().strip() != self.topology.reference:
             if self.network.existing_namespaces():
                 raise AgilityError(
                     f"the sandbox runs topology '{layout.read_text().strip()}'; run `agility sandbox down` first"
@@ -241,7 +241,7 @@ class Sandbox:
             progress(f"topology changed to {self.topology.name}: clearing the old nodes' data")
             shutil.rmtree(self.state_dir / "nodes", ignore_errors=True)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        layout.write_text(self.topology.name)
+        layout.write_text(self.topology.reference)
 
     def _add_operator(self) -> None:
         key = operator.ensure_key(self.state_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,13 @@ class Topology:
     edge: str
     nodes: tuple[NodeSpec, ...]
     settings: dict = field(default_factory=dict)
+    # what load() takes to read it again: a built-in topology's name, else its file's absolute path
+    # (`sandbox down` of a cluster started from a file of the user's finds it by this)
+    source: str = ""
+
+    @property
+    def reference(self) -> str:
+        return self.source or self.name
 
     @property
     def host_address(self) -> str:
@@ -58,7 +66,7 @@ class Topology:
 
         uplink = ipaddress.ip_network(f"{moved(str(self.uplink.network_address))}/{self.uplink.prefixlen}")
         nodes = tuple(NodeSpec(node.name, moved(node.address), node.services) for node in self.nodes)
-        return Topology(self.name, network, uplink, self.bastion, self.edge, nodes, self.settings)
+        return dataclasses.replace(self, network=network, uplink=uplink, nodes=nodes)
 
 
 def available() -> list[str]:
@@ -71,7 +79,8 @@ def load(name_or_path: str) -> Topology:
         path = TOPOLOGY_DIR / f"{name_or_path}.yaml"
     if not path.exists():
         raise ConfigError(f"unknown topology '{name_or_path}'; valid ones: {', '.join(available())}")
-    return parse(yaml.safe_load(path.read_text()), source=str(path))
+    reference = name_or_path if path.parent == TOPOLOGY_DIR else str(path.resolve())
+    return dataclasses.replace(parse(yaml.safe_load(path.read_text()), source=str(path)), source=reference)
 
 
 def parse(data: dict, source: str = "topology") -> Topology:
