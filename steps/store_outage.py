@@ -9,7 +9,7 @@ RIDE_OUT_S = 300  # the job's own retry budget (120 s) and the rest of its work,
 
 
 @pytest.fixture
-def sandbox_stores(platform):
+def sandbox_stores(platform, stores_stopping):
     """The sandbox's store services; whatever a scenario stopped is started again afterwards,
     pass or fail, so the shared sandbox never stays without a store."""
     try:

@@ -178,3 +178,46 @@ def test_without_lanes_any_worker_takes_the_next_unit(tmp_path):
     collection = ["tests/test_kafka_act.py::test_a", "tests/test_two_clusters_act.py::test_b"]
     sent = scheduled(tmp_path, collection, {collection[0]: CLUSTER_UNDER_TEST, collection[1]: PRODUCTION}, {})[2]
     assert sent == {"gw0": [0], "gw1": [1]}
+
+
+def test_on_three_workers_the_production_cluster_has_a_lane_of_its_own():
+    from fixtures.parallel import lanes_for
+
+    lanes, floating = lanes_for(3)
+    assert lanes[PRODUCTION] == "gw2" and [unit for unit, worker in lanes.items() if worker == "gw2"] == [PRODUCTION]
+    assert lanes[TWIN] == "gw1" and lanes[CLUSTER_UNDER_TEST] == floating == "gw0"
+    assert lanes_for(2) == (LANES, FLOATING_LANE)
+
+
+def test_a_test_stopping_a_store_waits_for_those_reading_every_store_and_they_for_it(tmp_path):
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from fixtures.parallel import stores_held
+
+    cluster, events = SimpleNamespace(name="sandbox"), []
+
+    def reading(name, seconds):
+        with stores_held(cluster, stopping=False, folder=tmp_path):
+            events.append(f"{name} in")
+            time.sleep(seconds)
+            events.append(f"{name} out")
+
+    def stopping():
+        with stores_held(cluster, stopping=True, folder=tmp_path):
+            events.append("stop in")
+            time.sleep(0.2)
+            events.append("stop out")
+
+    first, second = threading.Thread(target=reading, args=("a", 0.4)), threading.Thread(target=reading, args=("b", 0.2))
+    first.start()
+    second.start()
+    time.sleep(0.1)
+    stopper = threading.Thread(target=stopping)
+    stopper.start()
+    for thread in (first, second, stopper):
+        thread.join(10)
+    assert events.index("stop in") > max(events.index("a out"), events.index("b out")), events
+    assert events.index("b in") < events.index("a out")  # the readers together
+

@@ -45,7 +45,7 @@ def test_a_cluster_whose_bastion_cannot_be_reached_is_not_ready_and_says_which_c
 
 
 @pytest.fixture
-def stores(platform):
+def stores(platform, stores_stopping):
     """The sandbox's stores a test stops; whatever is still stopped is started again afterwards."""
     stopped = SandboxStores(platform)
     yield stopped

@@ -5,11 +5,14 @@ on the edge node."""
 
 from __future__ import annotations
 
+from filelock import FileLock
+
 from agility.clients.edge_kafka import EdgeKafkaTools
 from agility.clients.services import Clients
 from agility.config import declaration
 from agility.config.areas import Area
 from agility.config.profiles import Profile
+from agility.core.lease import LOCK_DIR
 from agility.provisioning import hdfs, kafka, kerberos, stores
 from agility.provisioning.linux import LinuxUser, plan_node
 from agility.provisioning.people import declared_user
@@ -23,11 +26,18 @@ def kafka_developer(profile: Profile, area: Area) -> LinuxUser:
     return declared_user(profile, spec.user(area.kafka_account), spec.source)
 
 
+def one_at_a_time(profile: Profile, area: Area) -> FileLock:
+    """Held while this host provisions an area of a cluster: two runs at once (the suite's workers
+    on one cluster) would both find a user missing, and the second `useradd` would fail."""
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(LOCK_DIR / f"provisioning-{profile.name}-{area.name}.lock"), timeout=600)
+
+
 def provision_linux_user(profile: Profile, area: Area) -> list[str]:
     """The area's Kafka developer on every node, created by the operator over SSH (with Kerberos,
     also their principal and keytab)."""
     user = kafka_developer(profile, area)
-    with ClusterShell(profile) as operator:
+    with one_at_a_time(profile, area), ClusterShell(profile) as operator:
         users = Plan([action for node in profile.nodes
                       for action in plan_node(operator, node, [(area.linux_group, area.linux_gid)], [user])]).apply()
         return users + Plan(kerberos.plan_people(profile, operator, [user])).apply()
@@ -44,6 +54,11 @@ def provision_area_accounts(profile: Profile, clients: Clients, area: Area) -> l
     (rights on the area's keyspace and database only), its HDFS directory (owned by the area's HDFS
     account, mode 750), and the developer's Kafka client settings on the edge node. `clients` must
     reach Kafka (any tunnel that carries it)."""
+    with one_at_a_time(profile, area):
+        return _provision_area_accounts(profile, clients, area)
+
+
+def _provision_area_accounts(profile: Profile, clients: Clients, area: Area) -> list[str]:
     user = kafka_developer(profile, area)
     changes = kafka.ensure_area_account(clients, area)
     changes += stores.ensure_cassandra_role(clients, area) + stores.ensure_mysql_user(clients, area)
