@@ -15,6 +15,7 @@ from fixtures.parallel import (
     OWN_SANDBOXES,
     PRODUCTION,
     TWIN,
+    TWIN_ACTS,
     group_of,
 )
 
@@ -183,10 +184,13 @@ def test_without_lanes_any_worker_takes_the_next_unit(tmp_path):
 def test_on_three_workers_the_production_cluster_has_a_lane_of_its_own():
     from fixtures.parallel import lanes_for
 
-    lanes, floating = lanes_for(3)
-    assert lanes[PRODUCTION] == "gw2" and [unit for unit, worker in lanes.items() if worker == "gw2"] == [PRODUCTION]
-    assert lanes[TWIN] == "gw1" and lanes[CLUSTER_UNDER_TEST] == floating == "gw0"
-    assert lanes_for(2) == (LANES, FLOATING_LANE)
+    three = lanes_for(3)
+    assert three.pinned[PRODUCTION] == three.pinned[KERBERIZED] == three.pinned[OWN_SANDBOXES] == "gw2"
+    assert three.pinned[TWIN] == "gw1" and three.pinned[CLUSTER_UNDER_TEST] == three.floating == "gw0"
+    assert group_of({"verify"}, twins=True, twin_acts=three.twin_acts) == CLUSTER_UNDER_TEST  # QA's verdict on shared
+    assert group_of({"quotas"}, twins=True, twin_acts=three.twin_acts) == TWIN
+    two = lanes_for(2)
+    assert (two.pinned, two.floating, two.twin_acts) == (LANES, FLOATING_LANE, TWIN_ACTS)
 
 
 def test_a_test_stopping_a_store_waits_for_those_reading_every_store_and_they_for_it(tmp_path):
