@@ -24,10 +24,12 @@ from agility.config.profiles import Profile
 from agility.core.endpoints import local_endpoint, split
 from agility.core.errors import AgilityError
 from agility.core.lease import SharedResource
+from agility.core.listening import is_listening
 from agility.core.processes import terminate
 from agility.core.published_tunnels import TUNNEL_DIR, is_tunnel_process, published_tunnels
 from agility.core.routes import routed_through, uplink_device
 from agility.core.waiting import wait_until
+from agility.reach import channel_pipes
 from agility.reach.ssh import bastion_host_key, host_key_refusal
 
 
@@ -64,6 +66,11 @@ def state_file(profile: Profile, user: str, services: tuple[str, ...] | None = N
     return TUNNEL_DIR / f"{tunnel_name(profile, user, services)}.json"
 
 
+def log_file(profile: Profile, user: str, services: tuple[str, ...] | None = None) -> Path:
+    """Where a tunnel started in the background writes what it says (reconnections, lost forwards)."""
+    return TUNNEL_DIR / f"{tunnel_name(profile, user, services)}.log"
+
+
 def running(profile: Profile, user: str | None = None, services: tuple[str, ...] | None = None) -> dict | None:
     """The published state of a running tunnel: pid, user and forwards; None if none runs."""
     user = user or profile.bastion.user
@@ -76,9 +83,9 @@ def running(profile: Profile, user: str | None = None, services: tuple[str, ...]
 
 
 def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None, patience: float = 0) -> bool:
-    """A tunnel for this profile and user is running and every forward accepts connections, each
-    given `patience` seconds: a running forwarder busy with many connections (its accept queue is
-    short) may not answer a probe at once, and must not be taken for gone and started twice."""
+    """A tunnel for this profile and user is running and every forward listens, each given
+    `patience` seconds: a tunnel reconnecting its SSH session closes its forwards' sockets and
+    opens them again, and must not be taken for gone and started twice meanwhile."""
     state = running(profile, user, services)
     if state is None or set(state.get("forwards", {})) != set(forwards_for(profile, user, services)):
         return False
@@ -86,10 +93,10 @@ def is_open(profile: Profile, user: str, services: tuple[str, ...] | None = None
 
 
 def _answers(endpoint: str, patience: float) -> bool:
-    if _listening(endpoint):
+    if is_listening(endpoint):
         return True
     try:
-        wait_until(lambda: _listening(endpoint), timeout=patience, interval=0.2, what=f"{endpoint} to accept")
+        wait_until(lambda: is_listening(endpoint), timeout=patience, interval=0.2, what=f"{endpoint} to listen")
     except AgilityError:
         return False
     return True
@@ -123,9 +130,10 @@ class Tunnel:
         import sshtunnel
 
         logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+        channel_pipes.install()
         remotes = forwards_for(self.profile, self.user, self.services)
         close_orphans_holding([local_endpoint(remote) for remote in remotes])
-        taken = [local_endpoint(remote) for remote in remotes if _listening(local_endpoint(remote))]
+        taken = [local_endpoint(remote) for remote in remotes if is_listening(local_endpoint(remote))]
         if taken:
             raise AgilityError(
                 f"cannot open the tunnel as {self.user}: {', '.join(taken)} already forwarded by another tunnel "
@@ -262,7 +270,7 @@ def serve(profile: Profile, user: str | None = None, services: tuple[str, ...] |
 def start_background(profile: Profile, user: str, services: tuple[str, ...] | None = None, timeout: float = 30) -> int:
     """Start `agility tunnel` as a detached process and wait until its forwards answer."""
     TUNNEL_DIR.mkdir(parents=True, exist_ok=True)
-    log = TUNNEL_DIR / f"{tunnel_name(profile, user, services)}.log"
+    log = log_file(profile, user, services)
     only = ["--services", ",".join(services)] if services else []
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -326,13 +334,3 @@ def close_orphans_holding(locals_: list[str]) -> None:
         if set(state.get("forwards", {}).values()) & set(locals_) and SharedResource(f"tunnel-{name}").orphaned():
             terminate([state["pid"]], grace=5)
             (TUNNEL_DIR / f"{name}.json").unlink(missing_ok=True)
-
-
-def _listening(endpoint: str) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(split(endpoint), timeout=1).close()
-        return True
-    except OSError:
-        return False
