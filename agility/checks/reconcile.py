@@ -26,6 +26,7 @@ from agility.clients.hdfs_write import hidden
 from agility.clients.sql import quoted
 from agility.config.areas import Area, check_dataset
 from agility.core.errors import AgilityError
+from agility.core.parallel import side_by_side
 from agility.core.waiting import wait_until
 
 EXAMPLES = 5
@@ -209,7 +210,7 @@ def hdfs_rows(clients, area: Area, dataset: str) -> Stored:
     client = clients.hdfs_client()
     files = hdfs_files(clients, area, dataset)
     rows = []
-    for path, text in zip(files, in_parallel(lambda path: read_text(client, path), files), strict=True):
+    for path, text in zip(files, side_by_side(lambda path: read_text(client, path), files), strict=True):
         folder = "/".join(path.split("/")[-3:-1])
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -237,22 +238,12 @@ def hdfs_files(clients, area: Area, dataset: str) -> list[str]:
         return []
     files, folders = [], [root]
     while folders:
-        listed = in_parallel(lambda folder: client.list(folder, status=True), folders)
+        listed = side_by_side(lambda folder: client.list(folder, status=True), folders)
         entries = [(f"{folder}/{name}", status["type"]) for folder, found in zip(folders, listed, strict=True)
                    for name, status in found if not hidden(name)]
         files += [path for path, kind in entries if kind == "FILE"]
         folders = [path for path, kind in entries if kind == "DIRECTORY"]
     return sorted(files)
-
-
-def in_parallel(ask, items: list) -> list:
-    """`ask(item)` for every item, in order, 8 at a time: each is a round trip through the tunnel."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    if len(items) <= 1:
-        return [ask(item) for item in items]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(ask, items))
 
 
 def dead_letters(clients, area: Area, dataset: str, sink: str | None = None, timeout: float = 30.0,
@@ -261,7 +252,6 @@ def dead_letters(clients, area: Area, dataset: str, sink: str | None = None, tim
     topic (of one sink's when `sink` is given: all sinks share the topic), read from the start
     to the current end without a consumer group."""
     from kafka import TopicPartition
-
 
     topic = area.dead_letter_topic(dataset)
     consumer = clients.kafka_consumer(account=clients.kafka_account(area.name), enable_auto_commit=False,
@@ -275,14 +265,19 @@ def dead_letters(clients, area: Area, dataset: str, sink: str | None = None, tim
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
 
+        def at_end() -> bool:
+            return all(consumer.position(tp) >= ends[tp] for tp in partitions)
+
         def read_to_end() -> bool:
+            if at_end():  # nothing (more) to read: a poll would wait its whole timeout on an empty topic
+                return True
             for messages in consumer.poll(timeout_ms=500).values():
                 for message in messages:
                     headers = {key: value.decode() for key, value in message.headers or []}
                     if sink is None or headers.get("sink") == sink:
                         found.append((headers.get("reason", "?"), int(headers.get("source-partition", -1)),
                                       int(headers.get("source-offset", -1))))
-            return all(consumer.position(tp) >= ends[tp] for tp in partitions)
+            return at_end()
 
         wait_until(read_to_end, timeout=timeout, what=f"the end of {topic}", service="kafka", interval=0)
     finally:

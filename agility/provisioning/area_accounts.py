@@ -13,6 +13,7 @@ from agility.config import declaration
 from agility.config.areas import Area
 from agility.config.profiles import Profile
 from agility.core.lease import LOCK_DIR
+from agility.core.parallel import side_by_side
 from agility.provisioning import hdfs, kafka, kerberos, stores
 from agility.provisioning.linux import LinuxUser, plan_node
 from agility.provisioning.people import declared_user
@@ -37,9 +38,11 @@ def provision_linux_user(profile: Profile, area: Area) -> list[str]:
     """The area's Kafka developer on every node, created by the operator over SSH (with Kerberos,
     also their principal and keytab)."""
     user = kafka_developer(profile, area)
+    groups = [(area.linux_group, area.linux_gid)]
     with one_at_a_time(profile, area), ClusterShell(profile) as operator:
-        users = Plan([action for node in profile.nodes
-                      for action in plan_node(operator, node, [(area.linux_group, area.linux_gid)], [user])]).apply()
+        operator.bastion()  # the one session the nodes' sessions go through, before they open side by side
+        plans = side_by_side(lambda node: plan_node(operator, node, groups, [user]), profile.nodes)
+        users = Plan([action for plan in plans for action in plan]).apply()
         return users + Plan(kerberos.plan_people(profile, operator, [user])).apply()
 
 
@@ -59,12 +62,19 @@ def provision_area_accounts(profile: Profile, clients: Clients, area: Area) -> l
 
 
 def _provision_area_accounts(profile: Profile, clients: Clients, area: Area) -> list[str]:
+    """Each service's part on its own connection, side by side; the changes in the services' order."""
     user = kafka_developer(profile, area)
-    changes = kafka.ensure_area_account(clients, area)
-    changes += stores.ensure_cassandra_role(clients, area) + stores.ensure_mysql_user(clients, area)
-    changes += hdfs.ensure_area_directory(clients, area)
-    with ClusterShell(profile, user=user.name) as developer:
-        tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
-        if tools.install_client_config():
-            changes.append(f"{profile.edge}: Kafka client settings for {user.name}")
-    return changes
+
+    def edge_settings() -> list[str]:
+        with ClusterShell(profile, user=user.name) as developer:
+            tools = EdgeKafkaTools(profile, developer, clients.kafka_account(area.name))
+            return [f"{profile.edge}: Kafka client settings for {user.name}"] if tools.install_client_config() else []
+
+    parts = side_by_side(lambda ensure: ensure(), [
+        lambda: kafka.ensure_area_account(clients, area),
+        lambda: stores.ensure_cassandra_role(clients, area),
+        lambda: stores.ensure_mysql_user(clients, area),
+        lambda: hdfs.ensure_area_directory(clients, area),
+        edge_settings,
+    ])
+    return [change for part in parts for change in part]
