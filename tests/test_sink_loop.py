@@ -181,6 +181,22 @@ class UnitsSink(ListSink):
         return False
 
 
+class RoundsSink(UnitsSink):
+    """Writes one unit of each partition per `flush_next`, as the HDFS sink does; the store refuses
+    the units of partition 1 after it took the others of the round."""
+
+    def flush_next(self, final=False):
+        round_ = [partition for partition, held in sorted(self.buffered.items())
+                  if len(held) >= self.size or (final and held)]
+        for partition in round_:
+            if partition != 1:
+                self.files.append([record.offset for record in self.buffered[partition][:self.size]])
+                self.buffered[partition] = self.buffered[partition][self.size:]
+        if 1 in round_:
+            raise PermissionError("quota exceeded")
+        return bool(round_)
+
+
 def run(consumer: FakeConsumer, store: ListSink, **options):
     clients = FakeClients(consumer)
     result = consume(clients, AREA, "orders", store, idle_timeout=0, **options)
@@ -211,6 +227,16 @@ def test_a_buffered_sink_commits_only_up_to_what_it_still_holds_one_commit_per_u
     # each unit written moves its partition to the next held offset; the final flush writes the rest
     assert consumer.commits == [{0: 0}, {0: 2}, {0: 2, 1: 0}, {0: 4, 1: 0}, {0: 4, 1: 1}]
     assert result.commits == 5 and result.final_lag == 0
+
+
+def test_units_stored_beside_a_refused_one_are_committed_before_the_job_stops():
+    consumer = FakeConsumer([[good(partition, offset) for partition in (0, 1) for offset in range(2)]])
+    store = RoundsSink(size=2)
+    with pytest.raises(PermissionError, match="quota exceeded"):
+        run(consumer, store)
+    assert store.files == [[0, 1]]
+    # the batch's commit (nothing stored yet), then partition 0's unit, stored beside the refused one
+    assert consumer.commits == [{0: 0, 1: 0}, {0: 2, 1: 0}]
 
 
 def test_a_store_that_comes_back_gets_the_batch_again_before_the_commit(monkeypatch):

@@ -183,6 +183,46 @@ def test_an_hdfs_file_that_failed_is_written_again_not_skipped():
     assert sink.held() == {0: 2}
 
 
+class QuotaOnPartition1(FlakyHdfs):
+    """WebHDFS whose space quota refuses the files of partition 1 (their names say the partition)."""
+
+    def __init__(self):
+        super().__init__()
+        self.failures = 0
+
+    def write(self, path, data=None, overwrite=False, encoding=None):
+        if "part-p1-" in path:
+            raise HdfsError("The DiskSpace quota of /areas/prod is exceeded", exception="DSQuotaExceededException")
+        super().write(path, data, overwrite, encoding)
+
+
+def three_partitions_two_files_each(sink: HdfsSink) -> None:
+    sink.write([Record(order(n), "prod.orders", partition, n) for partition in range(3) for n in range(4)])
+
+
+def test_hdfs_writes_one_file_of_each_partition_per_round():
+    sink = HdfsSink(CLIENTS, AREA, "orders", batch_records=2)
+    sink.client = FlakyHdfs()
+    sink.client.failures = 0
+    three_partitions_two_files_each(sink)
+    assert sink.flush_next()
+    assert sorted(path.rsplit("/", 1)[1] for path in sink.client.files) == [
+        "part-p0-o000000000000.jsonl", "part-p1-o000000000000.jsonl", "part-p2-o000000000000.jsonl"]
+    assert sink.held() == {0: 2, 1: 2, 2: 2}  # the loop commits the round: one unit of each partition
+
+
+def test_a_refused_hdfs_file_stays_held_while_the_others_of_its_round_are_written():
+    sink = HdfsSink(CLIENTS, AREA, "orders", batch_records=2)
+    sink.client = QuotaOnPartition1()
+    three_partitions_two_files_each(sink)
+    with pytest.raises(WriteRefused, match="DiskSpace quota") as failed:
+        sink.flush_next()
+    assert not sink.transient(failed.value)
+    assert sorted(path.rsplit("/", 1)[1] for path in sink.client.files) == [
+        "part-p0-o000000000000.jsonl", "part-p2-o000000000000.jsonl"]
+    assert sink.held() == {0: 2, 1: 0, 2: 2} and sink.files_written == 2
+
+
 class LostConnection:
     """A pymysql connection whose server goes away during the batch: from then on every command
     on it fails, as pymysql's do on a closed socket."""

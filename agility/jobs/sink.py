@@ -18,8 +18,9 @@ store does not hold: a rerun resumes there.
 
 A sink that holds records back to write them in bigger units (HDFS files) says so with
 `held()`: the loop then commits a partition only up to the first offset the sink still holds,
-and after each unit the sink writes (`flush_next()`), so at most one written-but-uncommitted
-unit per partition can exist when the job dies. A partition the group takes away is let go the
+and after each round of units the sink writes (`flush_next()`: at most one per partition), also
+when a unit of the round failed, so at most one written-but-uncommitted unit per partition can
+exist when the job dies. A partition the group takes away is let go the
 same way (`membership`): what the sink holds of it is dropped (`forget()`), and after a refused
 commit no further unit is written until the group has given the partitions back.
 """
@@ -98,7 +99,8 @@ class BufferedSink(Sink, Protocol):
         """partition → the first offset the sink holds but has not stored yet."""
 
     def flush_next(self, final: bool = False) -> bool:
-        """Store the next unit that is due (every unit when `final`); False when none was."""
+        """Store the next units that are due, at most one per partition (every unit, over the calls,
+        when `final`); False when none was. Units stored before a failure are no longer held."""
 
     def forget(self, partitions: set[int]) -> None:
         """Drop what it holds of these partitions: they are read again from the committed offset."""
@@ -260,8 +262,17 @@ class SinkRun:
 
     def flush_units(self, final: bool = False) -> None:
         """A buffered sink writes each unit that is due (every unit when `final`)."""
-        while self.buffered and not self.refused and self.in_store(partial(self.sink.flush_next, final=final)):
-            self.commit()  # one unit, one commit: see the module's docstring
+        while self.buffered and not self.refused and self.in_store(partial(self.flush_next, final=final)):
+            self.commit()  # one unit per partition, one commit: see the module's docstring
+
+    def flush_next(self, final: bool) -> bool:
+        """The sink's next units; when one fails, those it stored beside it are committed first, so
+        a retry (or a rerun) never finds two stored-but-uncommitted units of a partition."""
+        try:
+            return self.sink.flush_next(final=final)
+        except Exception:
+            self.commit()
+            raise
 
     def in_store(self, action: Callable[[], object]):
         """`action()` through the retrying store calls; its time counts as the sink's."""

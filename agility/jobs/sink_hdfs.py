@@ -11,8 +11,10 @@ record is `--batch-seconds` old.
 Why a restart never duplicates: a file's name comes from its first record,
 `part-p{partition}-o{first offset:012d}.jsonl`, and is written with overwrite. The loop commits
 a partition's offset right after each file of that partition is written, up to the first offset
-still held in memory. So when the job dies, at most one written-but-uncommitted file exists per
-partition and it starts exactly at the committed offset; the restarted job reads from that
+still held in memory. Files of different partitions are written side by side, one per partition
+per commit; when one fails, the others of its round are committed before the job retries or
+stops. So when the job dies, at most one written-but-uncommitted file exists per partition and
+it starts exactly at the committed offset; the restarted job reads from that
 offset, its first batch of that partition has the same first record, hence the same file name,
 and it replaces that file (whatever it held, even a half-written one) instead of adding a second
 copy of its records.
@@ -34,8 +36,13 @@ from dataclasses import dataclass, field
 
 from agility.clients import hdfs_write
 from agility.config.areas import Area
+from agility.core.parallel import side_by_side
 from agility.jobs import records
 from agility.jobs.sink import ConsumeResult, Record, consume, main
+
+# Files written at once, one per partition: each is three round trips through the tunnel to HttpFS
+# (create, its data, rename into place), so a round of one file per partition takes about as long as one.
+PARALLEL_FILES = 4
 
 
 @dataclass
@@ -71,6 +78,17 @@ def file_name(partition: int, first_offset: int) -> str:
     return f"part-p{partition}-o{first_offset:012d}.jsonl"
 
 
+def oldest_of_each_partition(ready: deque[Unit]) -> list[Unit]:
+    """The first ready unit of each partition, in the order they are ready."""
+    seen: set[int] = set()
+    oldest = []
+    for unit in ready:
+        if unit.partition not in seen:
+            seen.add(unit.partition)
+            oldest.append(unit)
+    return oldest
+
+
 class HdfsSink:
     name = "hdfs"
 
@@ -88,7 +106,7 @@ class HdfsSink:
         self.client.makedirs(self.root)
 
     def write(self, batch: list[Record]) -> None:
-        """Only buffers: the files are written by `flush_next`, one per commit."""
+        """Only buffers: the files are written by `flush_next`, one per partition per commit."""
         for record in batch:
             date, hour = event_hour(record.order)
             unit = self.open.get(record.partition)
@@ -113,17 +131,34 @@ class HdfsSink:
         return held
 
     def flush_next(self, final: bool = False) -> bool:
+        """Write the oldest ready unit of each partition, side by side (one file per partition: the
+        loop commits them all before the next call). Each is taken off once written; the first
+        failure is raised after the others ended, with the failed units still held."""
         if not self.ready:
             now = time.monotonic()
             due = [unit for unit in self.open.values() if final or now - unit.opened >= self.batch_seconds]
             if not due:
                 return False
             self._cut(min(due, key=lambda unit: unit.opened))
-        unit = self.ready[0]  # taken off only once written: a failed write is retried with the same unit
-        hdfs_write.write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n", encoding="utf-8")
-        self.ready.popleft()
-        self.files_written += 1
+        written = side_by_side(self._write_or_fail, oldest_of_each_partition(self.ready), at_most=PARALLEL_FILES)
+        for unit, failure in written:
+            if failure is None:
+                self.ready.remove(unit)
+                self.files_written += 1
+        failures = [failure for _, failure in written if failure is not None]
+        if failures:
+            raise failures[0]
         return True
+
+    def _write_or_fail(self, unit: Unit) -> tuple[Unit, Exception | None]:
+        # one client from several threads: its requests session pools a connection per thread and
+        # locks its cookie jar (HttpFS's auth cookie), and a file's requests never share state
+        try:
+            hdfs_write.write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n",
+                                   encoding="utf-8")
+        except Exception as error:  # noqa: BLE001 - raised by flush_next once every file of the round ended
+            return unit, error
+        return unit, None
 
     def forget(self, partitions: set[int]) -> None:
         self.open = {partition: unit for partition, unit in self.open.items() if partition not in partitions}

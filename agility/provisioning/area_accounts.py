@@ -42,8 +42,9 @@ def provision_linux_user(profile: Profile, area: Area) -> list[str]:
     with one_at_a_time(profile, area), ClusterShell(profile) as operator:
         operator.bastion()  # the one session the nodes' sessions go through, before they open side by side
         plans = side_by_side(lambda node: plan_node(operator, node, groups, [user]), profile.nodes)
-        users = Plan([action for plan in plans for action in plan]).apply()
-        return users + Plan(kerberos.plan_people(profile, operator, [user])).apply()
+        # each node's plan in its own order, the nodes side by side: no node's change needs another's
+        users = side_by_side(lambda actions: Plan(actions).apply(), plans)
+        return [line for done in users for line in done] + Plan(kerberos.plan_people(profile, operator, [user])).apply()
 
 
 def provision_area(profile: Profile, clients: Clients, area: Area) -> list[str]:
