@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 
 from agility.config.profiles import Profile
+from agility.core.parallel import side_by_side
 from agility.reach import tunnel
 
 STORES = ("cassandra", "hdfs", "mysql", "spark")
@@ -43,7 +44,6 @@ def forwards(profile: Profile, kafka_user: str | None = None):
     if "kafka" in missing:
         wanted.append((kafka_user or profile.bastion.user, KAFKA))
     with ExitStack() as stack:
-        found: dict[str, str] = {}
-        for user, services in wanted:
-            found.update(stack.enter_context(tunnel.shared_tunnel(profile, user, services)))
-        yield found
+        # each tunnel is its own process started and awaited: side by side they take as long as one
+        opened = side_by_side(lambda carrier: stack.enter_context(tunnel.shared_tunnel(profile, *carrier)), wanted)
+        yield {remote: local for forwards in opened for remote, local in forwards.items()}
