@@ -54,6 +54,7 @@ class FakeConsumer:
         self.positions = {tp: 0 for tp in self.partitions}
         self.commits: list[dict[int, int]] = []
         self.closed = False
+        self.polled = 0
 
     def topics(self):
         return {TOPIC}
@@ -63,6 +64,7 @@ class FakeConsumer:
         self.listener = listener
 
     def poll(self, timeout_ms):
+        self.polled += 1
         if not self.polls:
             return {}
         batch = self.polls.pop(0)
@@ -237,6 +239,13 @@ def test_units_stored_beside_a_refused_one_are_committed_before_the_job_stops():
     assert store.files == [[0, 1]]
     # the batch's commit (nothing stored yet), then partition 0's unit, stored beside the refused one
     assert consumer.commits == [{0: 0, 1: 0}, {0: 2, 1: 0}]
+
+
+def test_a_batch_that_reaches_the_end_stops_the_job_without_another_poll():
+    """Another poll would wait out the broker's fetch wait on a topic with nothing more in it."""
+    consumer = FakeConsumer([[good(0, 0)], [good(0, 1), good(1, 0)]])
+    result, _ = run(consumer, ListSink())
+    assert consumer.polled == 2 and result.caught_up and result.final_lag == 0
 
 
 def test_a_store_that_comes_back_gets_the_batch_again_before_the_commit(monkeypatch):

@@ -222,7 +222,9 @@ class SinkRun:
             if batch:
                 self.log(f"{self.sink.name}: read {self.result.read}, wrote {self.result.written}, "
                          f"dead-lettered {sum(self.result.dead_lettered.values())}")
-            elif stop_when_caught_up and self.idle_at_lag_0(
+            # also right after a batch: a batch that reached the end would otherwise be followed by
+            # a fetch the broker holds for its whole wait (500 ms) before the topic is seen at its end
+            if stop_when_caught_up and self.idle_at_lag_0(
                     min(idle_timeout, COMPLETE_IDLE_S) if self.stop.topic_complete else idle_timeout):
                 self.result.caught_up, self.result.stopped_by = True, "caught up"
                 return
