@@ -151,8 +151,8 @@ class HdfsSink:
         return True
 
     def _write_or_fail(self, unit: Unit) -> tuple[Unit, Exception | None]:
-        # one client from several threads: its requests session pools a connection per thread and
-        # locks its cookie jar (HttpFS's auth cookie), and a file's requests never share state
+        # one client from several threads: its requests session gives each request in flight a
+        # pooled connection of its own and locks its cookie jar (HttpFS's auth cookie)
         try:
             hdfs_write.write_whole(self.client, f"{self.root}/{unit.name()}", "\n".join(unit.lines) + "\n",
                                    encoding="utf-8")
