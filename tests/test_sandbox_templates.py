@@ -222,3 +222,51 @@ def test_the_nodes_tokens_are_dealt_evenly_round_the_ring():
     assert -(2**63) <= ring[0] and ring[-1] < 2**63
     assert len({after - before for before, after in zip(ring, ring[1:], strict=False)}) == 1  # evenly spaced
     assert [ring.index(tokens[0]) for tokens in dealt] == [0, 1, 2]  # dealt in turn: no node owns a run
+
+
+class RolesSession:
+    """A CQL session whose first CREATE ROLE is refused as a node refused the built-in superuser
+    once while `ha`'s three nodes formed their ring."""
+
+    def __init__(self):
+        from types import SimpleNamespace
+
+        self.statements: list[str] = []
+        self.refusals = 1
+        self.cluster = SimpleNamespace(shutdown=lambda: None)
+        self.replication = {"class": "org.apache.cassandra.locator.SimpleStrategy", "replication_factor": "1"}
+
+    def execute(self, statement, parameters=None):
+        from types import SimpleNamespace
+
+        from cassandra import Unauthorized
+
+        self.statements.append(statement.split(" WITH")[0])
+        if statement.startswith("ALTER KEYSPACE system_auth"):
+            self.replication = {"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", "datacenter1": "3"}
+        if statement.startswith("CREATE ROLE") and self.refusals:
+            self.refusals -= 1
+            raise Unauthorized("User cassandra does not have sufficient privileges to perform the requested operation")
+        return SimpleNamespace(one=lambda: SimpleNamespace(replication=self.replication))
+
+
+def test_the_roles_set_up_is_tried_again_while_a_node_refuses_the_built_in_superuser(tmp_path, monkeypatch):
+    from agility.core import retry
+
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
+    nodes = {name: Node(name, address, tmp_path / "nodes" / name) for name, address in NODES.items()}
+    context = SandboxContext(cluster="t", state_dir=tmp_path, artifacts=tmp_path / "artifacts", nodes=nodes,
+                             secrets=dict(SECRETS), settings=SETTINGS)
+    cassandra = Cassandra(context, [nodes[name] for name in AGENTS])
+    session, repairs = RolesSession(), []
+    monkeypatch.setattr(cassandra, "_login", lambda contact, candidates: session)
+    monkeypatch.setattr(cassandra, "nodetool", lambda node, *args, timeout=0: repairs.append(args))
+    monkeypatch.setattr(cassandra, "_can_log_in", lambda address, user, password: False)
+    cassandra._set_up_roles()
+    assert session.statements == [
+        "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
+        "ALTER KEYSPACE system_auth", "CREATE ROLE IF NOT EXISTS admin",
+        # tried again: system_auth is already as wanted, so neither altered nor repaired twice
+        "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
+        "CREATE ROLE IF NOT EXISTS admin", "ALTER ROLE cassandra"]
+    assert repairs == [("repair", "--full", "system_auth")]

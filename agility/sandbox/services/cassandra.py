@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from agility.core.errors import AgilityError
+from agility.core.retry import retrying
 from agility.core.waiting import wait_until
 from agility.sandbox import jvm
 from agility.sandbox.node import Node
@@ -34,6 +35,7 @@ STORAGE_PORT = 7000
 DATACENTER = "datacenter1"  # what SimpleSnitch calls the only data centre
 DEFAULT_USER = DEFAULT_PASSWORD = "cassandra"
 ADMIN_USER = "admin"
+ROLES_SETTLE_S = 30.0  # how long the roles' set-up is retried while the superuser is refused (_set_up_roles)
 
 # The flag sets of conf/jvm17-server.options and jvm17-clients.options, and the start-up shortcuts:
 # templates/cassandra/*.options, with why.
@@ -195,24 +197,13 @@ class Cassandra(Service):
         contact = [node.address for node in self.nodes]
         session = self._login(contact, [(DEFAULT_USER, DEFAULT_PASSWORD), (ADMIN_USER, admin_password)])
         try:
-            replicas = min(3, len(self.nodes))
-            wanted = {"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", DATACENTER: str(replicas)}
-            current = session.execute(
-                "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'"
-            ).one()
-            if replicas > 1 and dict(current.replication) != wanted:
-                session.execute(
-                    "ALTER KEYSPACE system_auth WITH replication = "
-                    f"{{'class': 'NetworkTopologyStrategy', '{DATACENTER}': {replicas}}}"
-                )
-                # Raising RF does not copy existing rows (the cassandra role lives on one node):
-                # a repair of system_auth does, in a few seconds.
-                self.nodetool(self.nodes[0], "repair", "--full", "system_auth", timeout=300)
-            session.execute(
-                f"CREATE ROLE IF NOT EXISTS {ADMIN_USER} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = %s",
-                (admin_password,),
-            )
-            session.execute(f"ALTER ROLE {DEFAULT_USER} WITH PASSWORD = %s", (default_password,))
+            # Every statement of _roles is idempotent, so the whole is retried while a node still
+            # takes the login for no superuser ("User cassandra does not have sufficient privileges
+            # to perform the requested operation": once in about twenty `ha` cold starts, where
+            # three nodes set up the default role while their ring formed); role caches last 2 s.
+            retrying(lambda: self._roles(session, admin_password, default_password), store=f"{self.name}'s roles",
+                     transient=_not_yet_superuser, seconds=ROLES_SETTLE_S,
+                     note="the built-in superuser was refused on every try")
         finally:
             session.cluster.shutdown()
         # Each node caches credentials for credentials_validity (2 s): until then the old password
@@ -225,6 +216,27 @@ class Cassandra(Service):
                 service=self.name,
                 interval=0.5,
             )
+
+    def _roles(self, session, admin_password: str, default_password: str) -> None:
+        """system_auth on up to 3 replicas (repaired), the superuser `admin`, the default password retired."""
+        replicas = min(3, len(self.nodes))
+        wanted = {"class": "org.apache.cassandra.locator.NetworkTopologyStrategy", DATACENTER: str(replicas)}
+        current = session.execute(
+            "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'"
+        ).one()
+        if replicas > 1 and dict(current.replication) != wanted:
+            session.execute(
+                "ALTER KEYSPACE system_auth WITH replication = "
+                f"{{'class': 'NetworkTopologyStrategy', '{DATACENTER}': {replicas}}}"
+            )
+            # Raising RF does not copy existing rows (the cassandra role lives on one node):
+            # a repair of system_auth does, in a few seconds.
+            self.nodetool(self.nodes[0], "repair", "--full", "system_auth", timeout=300)
+        session.execute(
+            f"CREATE ROLE IF NOT EXISTS {ADMIN_USER} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = %s",
+            (admin_password,),
+        )
+        session.execute(f"ALTER ROLE {DEFAULT_USER} WITH PASSWORD = %s", (default_password,))
 
     @staticmethod
     def _can_log_in(address: str, user: str, password: str) -> bool:
@@ -317,3 +329,9 @@ def interleaved_tokens(nodes: int, num_tokens: int, index: int) -> list[int]:
     ring and dealt round the nodes in turn, so that every node owns the same share."""
     spacing = 2**64 // (nodes * num_tokens)
     return [-(2**63) + (turn * nodes + index) * spacing for turn in range(num_tokens)]
+
+
+def _not_yet_superuser(error: BaseException) -> bool:
+    from cassandra import Unauthorized
+
+    return isinstance(error, Unauthorized)
