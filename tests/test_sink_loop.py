@@ -55,6 +55,7 @@ class FakeConsumer:
         self.commits: list[dict[int, int]] = []
         self.closed = False
         self.polled = 0
+        self.asked_ends = 0
 
     def topics(self):
         return {TOPIC}
@@ -79,7 +80,11 @@ class FakeConsumer:
         return set(self.partitions)
 
     def end_offsets(self, partitions):
+        self.asked_ends += 1
         return {tp: self.ends[tp] for tp in partitions}
+
+    def highwater(self, tp):
+        return self.ends[tp]  # as every fetch response would say: the scripted records are all there
 
     def position(self, tp):
         return self.positions[tp]
@@ -246,6 +251,9 @@ def test_a_batch_that_reaches_the_end_stops_the_job_without_another_poll():
     consumer = FakeConsumer([[good(0, 0)], [good(0, 1), good(1, 0)]])
     result, _ = run(consumer, ListSink())
     assert consumer.polled == 2 and result.caught_up and result.final_lag == 0
+    # asked once the batch reached the fetched ends (and once more for the final lag), not after the
+    # first batch: in mid-stream the request would wait behind the consumer's next fetch
+    assert consumer.asked_ends == 2
 
 
 def test_a_store_that_comes_back_gets_the_batch_again_before_the_commit(monkeypatch):

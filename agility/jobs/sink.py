@@ -222,9 +222,9 @@ class SinkRun:
             if batch:
                 self.log(f"{self.sink.name}: read {self.result.read}, wrote {self.result.written}, "
                          f"dead-lettered {sum(self.result.dead_lettered.values())}")
-            # also right after a batch: a batch that reached the end would otherwise be followed by
-            # a fetch the broker holds for its whole wait (500 ms) before the topic is seen at its end
-            if stop_when_caught_up and self.idle_at_lag_0(
+            # also right after a batch that reached the ends its fetch saw: the next poll would wait
+            # out the broker's fetch wait (500 ms) on a topic with nothing more in it
+            if stop_when_caught_up and (not batch or self.read_to_fetched_ends()) and self.idle_at_lag_0(
                     min(idle_timeout, COMPLETE_IDLE_S) if self.stop.topic_complete else idle_timeout):
                 self.result.caught_up, self.result.stopped_by = True, "caught up"
                 return
@@ -330,6 +330,14 @@ class SinkRun:
             if tp.partition in self.rewind:
                 self.consumer.seek(tp, self.rewind.pop(tp.partition))
         self.refused = False
+
+    def read_to_fetched_ends(self) -> bool:
+        """Every assigned partition read up to the end (high watermark) its last fetch response gave:
+        no request. Only then is the lag asked for right after a batch; in mid-stream that request
+        would queue behind the consumer's next fetch, which the broker may hold for its whole wait."""
+        partitions = [tp for tp in self.consumer.assignment() if tp.topic == self.topic]
+        ends = {tp: self.consumer.highwater(tp) for tp in partitions}
+        return bool(partitions) and all(end is not None and self.consumer.position(tp) >= end for tp, end in ends.items())
 
     def idle_at_lag_0(self, idle_timeout: float) -> bool:
         """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""
