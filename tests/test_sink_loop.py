@@ -21,6 +21,7 @@ from agility.config import areas
 from agility.core import retry
 from agility.core.errors import AgilityError
 from agility.jobs import records
+from agility.jobs import sink as sink_module
 from agility.jobs.sink import Record, consume
 
 pytestmark = pytest.mark.unit
@@ -254,6 +255,19 @@ def test_a_batch_that_reaches_the_end_stops_the_job_without_another_poll():
     # asked once the batch reached the fetched ends (and once more for the final lag), not after the
     # first batch: in mid-stream the request would wait behind the consumer's next fetch
     assert consumer.asked_ends == 2
+
+
+def test_a_buffered_sink_behind_a_backlog_holds_full_polls_to_write_several_partitions_together(monkeypatch):
+    """Full polls mean a backlog, handed out one partition after another: the units wait until the
+    sink holds HOLD_WHILE_BEHIND records, so that each round can write one of every partition."""
+    monkeypatch.setattr(sink_module, "HOLD_WHILE_BEHIND", 4)
+    consumer = FakeConsumer([[good(0, 0), good(0, 1)], [good(1, 0), good(1, 1)]])
+    store = UnitsSink(size=2)
+    run(consumer, store, max_batch=2)
+    assert store.files == [[0, 1], [0, 1]]
+    # nothing written after the first full poll: its records are held (committed up to 0) until
+    # the second brings the sink to 4 records; then a unit of each partition, each committed
+    assert consumer.commits == [{0: 0}, {0: 0, 1: 0}, {0: 2, 1: 0}, {0: 2, 1: 2}]
 
 
 def test_a_store_that_comes_back_gets_the_batch_again_before_the_commit(monkeypatch):

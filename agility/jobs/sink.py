@@ -56,6 +56,10 @@ SESSION_TIMEOUT_MS = 10_000  # how long a killed consumer keeps its partitions; 
 DEAD_LETTER_TIMEOUT_S = 60
 STORE_RETRY_S = 120.0  # how long a store may fail transiently (a restart of it) before the job gives up
 COMPLETE_IDLE_S = 2.0  # at lag 0 this long once told the topic is complete (SIGUSR1), a sink stops
+# Records a buffered sink may hold back while its polls come back full (a backlog): kafka-python
+# hands a backlog out one partition after another, and units of several partitions, written side by
+# side, need records of several partitions held at once. ~5 MB of HDFS lines.
+HOLD_WHILE_BEHIND = 4 * MAX_BATCH
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class SinkRun:
     def __init__(self, clients, area: Area, dataset: str, sink: Sink, *, max_batch: int,
                  log: Callable[[str], None], store_retry_seconds: float):
         self.clients, self.area, self.dataset, self.sink, self.log = clients, area, dataset, sink, log
+        self.max_batch = max_batch
         self.topic, self.group = area.topic(dataset), area.group(dataset, sink.name)
         self.result = ConsumeResult(sink=sink.name, topic=self.topic, group=self.group)
         self.account = clients.kafka_account(area.name)
@@ -218,7 +223,8 @@ class SinkRun:
             batch = [message for messages in polled.values() for message in messages]
             if batch:
                 self.take(batch)
-            self.flush_units()
+            if not self.behind(batch):
+                self.flush_units()
             if batch:
                 self.log(f"{self.sink.name}: read {self.result.read}, wrote {self.result.written}, "
                          f"dead-lettered {sum(self.result.dead_lettered.values())}")
@@ -261,6 +267,15 @@ class SinkRun:
                 self.result.dead_lettered[bad.kind] = self.result.dead_lettered.get(bad.kind, 0) + 1
             self.consumed[message.partition] = message.offset + 1
         return good
+
+    def behind(self, batch: list) -> bool:
+        """A full poll (more is waiting) while a buffered sink holds fewer than HOLD_WHILE_BEHIND
+        records: its units are written once it holds that many, or the polls are no longer full."""
+        if not self.buffered or len(batch) < self.max_batch:
+            return False
+        held = self.sink.held()
+        holding = sum(after - held[partition] for partition, after in self.consumed.items() if partition in held)
+        return holding < HOLD_WHILE_BEHIND
 
     def flush_units(self, final: bool = False) -> None:
         """A buffered sink writes each unit that is due (every unit when `final`)."""
