@@ -20,9 +20,12 @@ A sink that holds records back to write them in bigger units (HDFS files) says s
 `held()`: the loop then commits a partition only up to the first offset the sink still holds,
 and after each round of units the sink writes (`flush_next()`: at most one per partition), also
 when a unit of the round failed, so at most one written-but-uncommitted unit per partition can
-exist when the job dies. A partition the group takes away is let go the
-same way (`membership`): what the sink holds of it is dropped (`forget()`), and after a refused
-commit no further unit is written until the group has given the partitions back.
+exist when the job dies. Behind a backlog (polls come back full) such a sink writes nothing
+until it holds HOLD_WHILE_BEHIND records: kafka-python hands a backlog out one partition after
+another, and a round can only write units of the partitions held. A partition the group takes
+away is let go the same way (`membership`): what the sink holds of it is dropped (`forget()`),
+and after a refused commit no further unit is written until the group has given the partitions
+back.
 """
 
 from __future__ import annotations
