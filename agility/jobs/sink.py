@@ -353,9 +353,9 @@ class SinkRun:
         """Every assigned partition read up to the end (high watermark) its last fetch response gave:
         no request. Only then is the lag asked for right after a batch; in mid-stream that request
         would queue behind the consumer's next fetch, which the broker may hold for its whole wait."""
-        partitions = [tp for tp in self.consumer.assignment() if tp.topic == self.topic]
-        ends = {tp: self.consumer.highwater(tp) for tp in partitions}
-        return bool(partitions) and all(end is not None and self.consumer.position(tp) >= end for tp, end in ends.items())
+        partitions = assigned(self.consumer, self.topic)
+        return bool(partitions) and all((end := self.consumer.highwater(tp)) is not None
+                                        and self.consumer.position(tp) >= end for tp in partitions)
 
     def idle_at_lag_0(self, idle_timeout: float) -> bool:
         """Every assigned partition has been at lag 0 for `idle_timeout` seconds (a batch restarts the count)."""
@@ -468,9 +468,14 @@ def kafka_transient(error: BaseException) -> bool:
     return bool(getattr(error, "retriable", False)) or isinstance(error, UnknownBrokerIdError)
 
 
+def assigned(consumer, topic: str) -> list:
+    """The partitions of `topic` the group gave the consumer."""
+    return [tp for tp in consumer.assignment() if tp.topic == topic]
+
+
 def lag(consumer, topic: str, end_offsets: Callable[[list], dict] | None = None) -> int:
     """Records between the consumer's position and the end, over its assigned partitions."""
-    partitions = [tp for tp in consumer.assignment() if tp.topic == topic]
+    partitions = assigned(consumer, topic)
     ends = (end_offsets or consumer.end_offsets)(partitions)
     return sum(max(0, ends[tp] - consumer.position(tp)) for tp in partitions)
 
