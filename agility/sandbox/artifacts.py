@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,9 +50,9 @@ def fetch_maven(service: str, progress=print) -> Path:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:
         tail = (tail + [line.rstrip()])[-30:]
-        if line.startswith("Downloaded from"):
+        if is_download(line):
             downloaded += 1
-            if downloaded % 25 == 0:
+            if downloaded % 100 == 0:
                 progress(f"      {service}: {downloaded} files downloaded …")
     if process.wait() != 0:
         errors = [line for line in tail if "[ERROR]" in line] or tail
@@ -61,6 +62,11 @@ def fetch_maven(service: str, progress=print) -> Path:
     stamp.write_text(wanted)
     progress(f"  ✓ {service:<11} {len(list(lib.glob('*.jar')))} jars ({downloaded} files downloaded)")
     return lib
+
+
+def is_download(line: str) -> bool:
+    """A line of Maven's batch-mode output that reports a file fetched from a repository."""
+    return line.startswith("[INFO] Downloaded from ")
 
 
 def missing_debian_packages() -> list[str]:
@@ -85,16 +91,24 @@ def fetch_debian(progress=print) -> None:
 
 
 def fetch_all(progress=print) -> None:
-    # apt beside Maven: they share nothing, and on a new machine each takes about half a minute.
-    # Not the Maven resolves beside each other: Maven 3.8 does not lock its local repository.
-    with ThreadPoolExecutor(max_workers=1) as apt:
-        debian = apt.submit(fetch_debian, progress)
+    # Side by side what shares nothing: apt, the Maven resolves, and the two class-data archives (on
+    # a new machine Spark's takes the longest, ~40 s, and needs only pyspark's jars and Debian's
+    # JDK, which Maven came with). Not the Maven resolves beside each other: Maven 3.8 does not
+    # lock its local repository.
+    lock = threading.Lock()
+
+    def say(line: str) -> None:  # a whole line at a time from each of the threads
+        with lock:
+            progress(line)
+
+    with ThreadPoolExecutor(max_workers=3) as beside:
+        waiting = [beside.submit(fetch_debian, say), beside.submit(spark_class_data.build, say)]
         for service in VERSIONS["maven"]:
-            lib = fetch_maven(service, progress)
+            lib = fetch_maven(service, say)
             if service == "kafka":
-                class_data.build(lib, progress)
-        debian.result()
-    spark_class_data.build(progress)
+                waiting.append(beside.submit(class_data.build, lib, say))
+        for work in waiting:
+            work.result()
 
 
 if __name__ == "__main__":
