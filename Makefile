@@ -18,7 +18,10 @@ UV_VERSION := 0.9.5
 
 # What does not depend on each other is set up side by side: the Python packages beside npm's, and
 # `sandbox fetch` beside the lint (on a new machine: the set-up about a minute shorter).
+# Only at the top: a sub-make (the report after the suite) shares its jobs instead of resetting them.
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += --jobs=3
+endif
 
 # Debian's own python3 (readable by every node's users, unlike root's pyenv) and the tools; Chromium
 # for the JupyterHub act's browser (Playwright drives Debian's, it downloads none); MIT Kerberos'
